@@ -1,0 +1,17 @@
+/**
+ * `@gated/core`: float32 tensors, reverse-mode autograd and the {@link Backend} contract.
+ *
+ * @packageDocumentation
+ */
+export * from './backend/backend';
+export { setBackend, getBackend } from './backend/default';
+export { GatedError, ShapeError, ValueError, BackendError, DisposedError, AutogradError } from './errors';
+export { Tensor, isTensor, type TensorOptions, type NestedArray } from './tensor/tensor';
+export { tensor, full, zeros, ones, arange, eye, uniform, rand, randn, toBackend, toBackendAsync, type RandomOptions } from './tensor/creation';
+export { Generator, manualSeed, defaultGenerator } from './random';
+export { noGrad, isGradEnabled } from './autograd/grad-mode';
+export { grad, valueAndGrad } from './autograd/functional';
+export type { BackwardOptions } from './autograd/backward';
+export type { GradNode } from './autograd/node';
+export { scope, keep } from './memory';
+export * from './ops';
