@@ -15,3 +15,13 @@ export type { BackwardOptions } from './autograd/backward';
 export type { GradNode } from './autograd/node';
 export { scope, keep } from './memory';
 export * from './ops';
+export {
+  gruStep,
+  gruStepBackward,
+  lstmStep,
+  lstmStepBackward,
+  gruStepComposed,
+  gruStepBackwardComposed,
+  lstmStepComposed,
+  lstmStepBackwardComposed,
+} from './recurrent/steps';

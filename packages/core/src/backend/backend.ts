@@ -83,7 +83,10 @@ export interface GruStepArgs<S = unknown> {
 
 /** Result of a fused GRU step. */
 export interface GruStepResult<S = unknown> {
-  /** Next hidden state `h' = (1 − z) ⊙ n + z ⊙ h`: `[batch, hiddenSize]`. */
+  /**
+   * Next hidden state `h' = (1 − z) ⊙ n + z ⊙ h`, evaluated as `n + z ⊙ (h − n)` (the rounding of
+   * PyTorch's `aten/src/ATen/native/RNN.cpp`): `[batch, hiddenSize]`.
+   */
   readonly h: S;
   /**
    * What the backward step needs, packed `[batch, 4·hiddenSize]` as `r | z | n | ghn` where

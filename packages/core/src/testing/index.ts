@@ -1,1 +1,23 @@
-export {};
+/**
+ * `@gated/core/testing`: the backend conformance suite, `gradcheck`, a float64 reference array and
+ * named tolerances. Every backend runs the whole suite with one loop.
+ *
+ * @packageDocumentation
+ */
+export { conformanceCases, type ConformanceCase, type ConformanceOptions } from './conformance';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck';
+export { TOLERANCE, assertClose, isClose, type Tolerance } from './tolerance';
+export {
+  Float64Tensor,
+  erf64,
+  refBroadcastShape,
+  refConcat,
+  refGather,
+  refMap,
+  refMatmul,
+  refPermute,
+  refReduce,
+  refReshape,
+  refSlice,
+  refZip,
+} from './reference';
