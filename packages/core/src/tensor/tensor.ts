@@ -1,5 +1,5 @@
 import type { Backend, Shape } from '../backend/backend';
-import { DisposedError, ShapeError, formatShape } from '../errors';
+import { AutogradError, BackendError, DisposedError, ShapeError, formatShape } from '../errors';
 import type { GradNode } from '../autograd/node';
 import { trackTensor } from '../memory';
 import { sizeOf } from './shape';
@@ -58,7 +58,7 @@ export class Tensor {
   /** @internal */
   retainsGrad = false;
   /** @internal */
-  readonly ref: DataRef;
+  ref: DataRef;
   private disposed = false;
 
   /** @internal Use {@link tensor} and the other creation functions. */
@@ -139,6 +139,33 @@ export class Tensor {
       this.grad.dispose();
       this.grad = null;
     }
+  }
+
+  /**
+   * Replaces this tensor's values, in place, with those of `value` (same shape and backend; the data is
+   * shared, not copied). This is how optimizers update parameters and `loadStateDict` loads them, so
+   * that every holder of the parameter sees the new values. Only leaves may be assigned.
+   */
+  assign(value: Tensor): this {
+    this.storage('assign');
+    value.storage('assign');
+    if (this.gradNode !== null) {
+      throw new AutogradError('assign: only a leaf tensor can be updated in place; this tensor was produced by an op');
+    }
+    if (value.backend !== this.backend) {
+      throw new BackendError(`assign: value lives on backend '${value.backend.name}', this tensor on '${this.backend.name}'`);
+    }
+    if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
+      throw new ShapeError(`assign: value must have shape ${formatShape(this.shape)}, got ${formatShape(value.shape)}`);
+    }
+    if (value.ref === this.ref) return this;
+    value.ref.refs += 1;
+    const old = this.ref;
+    this.ref = value.ref;
+    finalizer.unregister(this);
+    finalizer.register(this, this.ref, this);
+    old.release();
+    return this;
   }
 
   /** A tensor that shares this one's data but is cut from the graph (a leaf that does not require grad). */
