@@ -1,0 +1,305 @@
+import {
+  BACKEND_SPECIFICATION_VERSION,
+  DisposedError,
+  type Backend,
+  type BinaryOp,
+  type GruStepArgs,
+  type GruStepBackwardArgs,
+  type GruStepBackwardResult,
+  type GruStepResult,
+  type LstmStepArgs,
+  type LstmStepBackwardArgs,
+  type LstmStepBackwardResult,
+  type LstmStepResult,
+  type MemoryInfo,
+  type ReduceOp,
+  type Shape,
+  type TensorRef,
+  type UnaryOp,
+} from '@gated/core';
+import { CpuStorage } from './cpu-storage';
+import { unary } from './kernels/unary';
+import { binary, binaryScalar, where } from './kernels/binary';
+import { reduce } from './kernels/reduce';
+import { matMul } from './kernels/matmul';
+import { concat, pad, permute, slice } from './kernels/layout';
+import { gather, scatterAdd } from './kernels/indexing';
+import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './kernels/recurrent';
+import { sizeOfShape } from './kernels/strides';
+
+/**
+ * The reference backend: every primitive and the fused GRU/LSTM step kernels on `Float32Array`, in
+ * the calling thread.
+ *
+ * @remarks Kernels live as plain functions over typed arrays in `kernels/<family>.ts`; this class
+ * only allocates outputs, unwraps storage and keeps the memory count. Nothing is registered on import:
+ * pass an instance to `setBackend` or to a creation function's `backend` option.
+ *
+ * @example
+ * ```ts
+ * import { setBackend, tensor } from '@gated/core';
+ * import { CpuBackend } from '@gated/backend-cpu';
+ * setBackend(new CpuBackend());
+ * const y = tensor([1, 2, 3]).mul(2).sum();
+ * ```
+ */
+export class CpuBackend implements Backend<CpuStorage> {
+  /** The {@link Backend} contract version this backend implements. */
+  readonly specificationVersion = BACKEND_SPECIFICATION_VERSION;
+  /** `cpu`. */
+  readonly name = 'cpu';
+  /** Always true: the data already lives on the host. */
+  readonly supportsSyncRead = true;
+
+  #liveStorages = 0;
+  #liveBytes = 0;
+
+  #allocate(size: number): CpuStorage {
+    const values = new Float32Array(size);
+    this.#liveStorages += 1;
+    this.#liveBytes += values.byteLength;
+    return new CpuStorage(values);
+  }
+
+  // ---- storage --------------------------------------------------------------------------------
+
+  /** Copies `values` into new storage. */
+  upload(values: Float32Array): CpuStorage {
+    const storage = this.#allocate(values.length);
+    storage.values('upload').set(values);
+    return storage;
+  }
+
+  /** New storage of `size` elements equal to `value`. */
+  fill(size: number, value: number): CpuStorage {
+    const storage = this.#allocate(size);
+    if (value !== 0) storage.values('fill').fill(value);
+    return storage;
+  }
+
+  /** A copy of the values; rejects with a `DisposedError` once the storage is disposed. */
+  async read(storage: CpuStorage): Promise<Float32Array> {
+    return this.readSync(storage);
+  }
+
+  /** A copy of the values; throws a `DisposedError` once the storage is disposed. */
+  readSync(storage: CpuStorage): Float32Array {
+    return storage.values('read').slice();
+  }
+
+  /** Frees the storage. A second dispose of the same storage is ignored. */
+  dispose(storage: CpuStorage): void {
+    if (!(storage instanceof CpuStorage)) {
+      throw new DisposedError(`cpu dispose: expected storage created by this backend, got ${String(storage)}`);
+    }
+    const bytes = storage.release();
+    if (bytes < 0) return;
+    this.#liveStorages -= 1;
+    this.#liveBytes -= bytes;
+  }
+
+  /** Storages allocated by this backend and not yet disposed, and their bytes. */
+  memory(): MemoryInfo {
+    return { liveStorages: this.#liveStorages, liveBytes: this.#liveBytes };
+  }
+
+  // ---- element-wise ----------------------------------------------------------------------------
+
+  /** `out[i] = op(x[i])`. */
+  unary(op: UnaryOp, x: CpuStorage, size: number): CpuStorage {
+    const out = this.#allocate(size);
+    unary(op, x.values(op), out.values(op), size);
+    return out;
+  }
+
+  /** NumPy-broadcasting `op(a, b)`. */
+  binary(op: BinaryOp, a: TensorRef<CpuStorage>, b: TensorRef<CpuStorage>, outShape: Shape): CpuStorage {
+    const out = this.#allocate(sizeOfShape(outShape));
+    binary(op, a.storage.values(op), a.shape, b.storage.values(op), b.shape, out.values(op), outShape);
+    return out;
+  }
+
+  /** `op(x, scalar)`, or `op(scalar, x)` when `scalarFirst`. */
+  binaryScalar(op: BinaryOp, x: CpuStorage, scalar: number, size: number, scalarFirst: boolean): CpuStorage {
+    const out = this.#allocate(size);
+    binaryScalar(op, x.values(op), scalar, out.values(op), size, scalarFirst);
+    return out;
+  }
+
+  /** NumPy-broadcasting `condition ≠ 0 ? a : b`. */
+  where(condition: TensorRef<CpuStorage>, a: TensorRef<CpuStorage>, b: TensorRef<CpuStorage>, outShape: Shape): CpuStorage {
+    const out = this.#allocate(sizeOfShape(outShape));
+    where(
+      condition.storage.values('where'),
+      condition.shape,
+      a.storage.values('where'),
+      a.shape,
+      b.storage.values('where'),
+      b.shape,
+      out.values('where'),
+      outShape,
+    );
+    return out;
+  }
+
+  // ---- reductions ------------------------------------------------------------------------------
+
+  /** Sum, max or min over `axes`, which are removed from the output. */
+  reduce(op: ReduceOp, x: TensorRef<CpuStorage>, axes: readonly number[]): CpuStorage {
+    let size = 1;
+    for (let d = 0; d < x.shape.length; d++) if (!axes.includes(d)) size *= x.shape[d];
+    const out = this.#allocate(size);
+    reduce(op, x.storage.values(op), x.shape, axes, out.values(op));
+    return out;
+  }
+
+  // ---- linear algebra --------------------------------------------------------------------------
+
+  /** Batched `op(a) · op(b)` with broadcast batch dimensions. */
+  matMul(a: TensorRef<CpuStorage>, b: TensorRef<CpuStorage>, transposeA: boolean, transposeB: boolean, outShape: Shape): CpuStorage {
+    const out = this.#allocate(sizeOfShape(outShape));
+    matMul(a.storage.values('matMul'), a.shape, b.storage.values('matMul'), b.shape, transposeA, transposeB, out.values('matMul'), outShape);
+    return out;
+  }
+
+  // ---- layout ----------------------------------------------------------------------------------
+
+  /** `x.permute(perm)`, contiguous. */
+  permute(x: TensorRef<CpuStorage>, perm: readonly number[]): CpuStorage {
+    const out = this.#allocate(sizeOfShape(x.shape));
+    permute(x.storage.values('permute'), x.shape, perm, out.values('permute'));
+    return out;
+  }
+
+  /** The block of `x` at `begin` with `size` elements per axis. */
+  slice(x: TensorRef<CpuStorage>, begin: readonly number[], size: readonly number[]): CpuStorage {
+    const out = this.#allocate(sizeOfShape(size));
+    slice(x.storage.values('slice'), x.shape, begin, size, out.values('slice'));
+    return out;
+  }
+
+  /** Zero padding by `padding[d] = [before, after]`. */
+  pad(x: TensorRef<CpuStorage>, padding: readonly (readonly [number, number])[]): CpuStorage {
+    let size = 1;
+    for (let d = 0; d < x.shape.length; d++) size *= x.shape[d] + padding[d][0] + padding[d][1];
+    const out = this.#allocate(size);
+    pad(x.storage.values('pad'), x.shape, padding, out.values('pad'));
+    return out;
+  }
+
+  /** Concatenation along `axis`. */
+  concat(inputs: readonly TensorRef<CpuStorage>[], axis: number, outShape: Shape): CpuStorage {
+    const out = this.#allocate(sizeOfShape(outShape));
+    concat(
+      inputs.map((t) => t.storage.values('concat')),
+      inputs.map((t) => t.shape),
+      axis,
+      out.values('concat'),
+      outShape,
+    );
+    return out;
+  }
+
+  // ---- indexing --------------------------------------------------------------------------------
+
+  /** Selects `count` slices of `x` along `axis`. */
+  gather(x: TensorRef<CpuStorage>, indices: CpuStorage, count: number, axis: number): CpuStorage {
+    let size = count;
+    for (let d = 0; d < x.shape.length; d++) if (d !== axis) size *= x.shape[d];
+    const out = this.#allocate(size);
+    try {
+      gather(x.storage.values('gather'), x.shape, indices.values('gather'), count, axis, out.values('gather'));
+    } catch (error) {
+      this.dispose(out);
+      throw error;
+    }
+    return out;
+  }
+
+  /** Adds slices of `updates` into a zero tensor of `outShape` at `indices` along `axis`. */
+  scatterAdd(updates: TensorRef<CpuStorage>, indices: CpuStorage, count: number, axis: number, outShape: Shape): CpuStorage {
+    const out = this.#allocate(sizeOfShape(outShape));
+    try {
+      scatterAdd(updates.storage.values('scatterAdd'), indices.values('scatterAdd'), count, axis, out.values('scatterAdd'), outShape);
+    } catch (error) {
+      this.dispose(out);
+      throw error;
+    }
+    return out;
+  }
+
+  // ---- fused recurrent kernels -------------------------------------------------------------------
+
+  /** Fused GRU step; matches core's composed step. */
+  gruStep(args: GruStepArgs<CpuStorage>): GruStepResult<CpuStorage> {
+    const { batch, hiddenSize } = args;
+    const h = this.#allocate(batch * hiddenSize);
+    const saved = this.#allocate(batch * 4 * hiddenSize);
+    gruStep(
+      args.gx.values('gruStep'),
+      args.gh.values('gruStep'),
+      args.h.values('gruStep'),
+      batch,
+      hiddenSize,
+      h.values('gruStep'),
+      saved.values('gruStep'),
+    );
+    return { h, saved };
+  }
+
+  /** Fused GRU step backward; matches core's composed backward. */
+  gruStepBackward(args: GruStepBackwardArgs<CpuStorage>): GruStepBackwardResult<CpuStorage> {
+    const { batch, hiddenSize } = args;
+    const dgx = this.#allocate(batch * 3 * hiddenSize);
+    const dgh = this.#allocate(batch * 3 * hiddenSize);
+    const dhDirect = this.#allocate(batch * hiddenSize);
+    gruStepBackward(
+      args.dh.values('gruStepBackward'),
+      args.h.values('gruStepBackward'),
+      args.saved.values('gruStepBackward'),
+      batch,
+      hiddenSize,
+      dgx.values('gruStepBackward'),
+      dgh.values('gruStepBackward'),
+      dhDirect.values('gruStepBackward'),
+    );
+    return { dgx, dgh, dhDirect };
+  }
+
+  /** Fused LSTM step; matches core's composed step. */
+  lstmStep(args: LstmStepArgs<CpuStorage>): LstmStepResult<CpuStorage> {
+    const { batch, hiddenSize } = args;
+    const h = this.#allocate(batch * hiddenSize);
+    const c = this.#allocate(batch * hiddenSize);
+    const saved = this.#allocate(batch * 5 * hiddenSize);
+    lstmStep(
+      args.gx.values('lstmStep'),
+      args.gh.values('lstmStep'),
+      args.c.values('lstmStep'),
+      batch,
+      hiddenSize,
+      h.values('lstmStep'),
+      c.values('lstmStep'),
+      saved.values('lstmStep'),
+    );
+    return { h, c, saved };
+  }
+
+  /** Fused LSTM step backward; matches core's composed backward. */
+  lstmStepBackward(args: LstmStepBackwardArgs<CpuStorage>): LstmStepBackwardResult<CpuStorage> {
+    const { batch, hiddenSize } = args;
+    const dgates = this.#allocate(batch * 4 * hiddenSize);
+    const dcPrev = this.#allocate(batch * hiddenSize);
+    lstmStepBackward(
+      args.dh.values('lstmStepBackward'),
+      args.dc.values('lstmStepBackward'),
+      args.c.values('lstmStepBackward'),
+      args.saved.values('lstmStepBackward'),
+      batch,
+      hiddenSize,
+      dgates.values('lstmStepBackward'),
+      dcPrev.values('lstmStepBackward'),
+    );
+    return { dgates, dcPrev };
+  }
+}

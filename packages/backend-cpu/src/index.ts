@@ -1,0 +1,7 @@
+/**
+ * `@gated/backend-cpu`: the reference Gated backend on `Float32Array`.
+ *
+ * @packageDocumentation
+ */
+export { CpuBackend } from './cpu-backend';
+export { CpuStorage } from './cpu-storage';
