@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { Shape } from '@gated/core';
 import { concat, pad, permute, slice } from './layout';
 import { expectExact, makeRandom, randomArray, randomInt, randomShape, ravel, sizeOf, unravel } from '../test-helpers';
