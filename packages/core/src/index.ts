@@ -25,3 +25,4 @@ export {
   lstmStepComposed,
   lstmStepBackwardComposed,
 } from './recurrent/steps';
+export * from './recurrent/recurrent-base';
