@@ -5,6 +5,7 @@ import { broadcastShapes, broadcastedAxes, shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { backendOf, record, refOf, type TensorLike } from './record';
 import { log } from './unary';
+import { where } from './indexing';
 import { sumAxes } from './reduce';
 import { reshape } from './shape';
 
@@ -40,7 +41,7 @@ function scalarBackward(op: BinaryOp, x: Tensor, c: number, scalarFirst: boolean
     case 'pow':
       // x^c → g · c · x^(c−1);  c^x → g · y · ln c
       return scalarFirst
-        ? (g, y) => [mul(g, scalarOp('mul', y, Math.log(c)))]
+        ? (g, y) => [c === 0 ? mul(g, scalarOp('mul', y, 0)) : mul(g, scalarOp('mul', y, Math.log(c)))]
         : (g) => [mul(g, scalarOp('mul', scalarOp('pow', x, c - 1), c))];
     case 'maximum':
     case 'minimum':
@@ -85,7 +86,8 @@ function binaryBackward(op: BinaryOp, a: Tensor, b: Tensor): ((g: Tensor, y: Ten
       return (g, y) =>
         both(
           () => mul(g, mul(b, pow(a, scalarOp('sub', b, 1)))),
-          () => mul(g, mul(y, log(a))),
+          // PyTorch masks base 0 with exponent ≥ 0, where y · log(a) would be 0 · (−∞) = NaN.
+          () => noGrad(() => mul(g, where(mul(compare('eq', a, 0), compare('ge', b, 0)), 0, mul(y, log(a))))),
         );
     case 'maximum':
     case 'minimum': {
