@@ -1,0 +1,8 @@
+/**
+ * `@gated/gru`: PyTorch-exact GRU for TypeScript — {@link GRUCell}, {@link GRU} (multi-layer,
+ * bidirectional, variable lengths), {@link AttentionPooling}, and PyTorch / Keras weight import-export.
+ *
+ * @packageDocumentation
+ */
+export { GRU, type GRUOptions, type GRUForwardOptions, type GRUResult } from './gru';
+export { GRUCell, type GRUCellOptions } from './gru-cell';
