@@ -39,7 +39,12 @@ function copyRepoSkeleton(): { dir: string; manifests: Map<string, { path: strin
   return { dir, manifests };
 }
 
-/** `root` and every public package that needs it at run time, directly or through another one. */
+/**
+ * `root` and every public package that depends on it (`dependencies`/`optionalDependencies`),
+ * directly or through another one. Peer dependents (the backends) are not bumped: their peer range
+ * (`>=0.0.0 <1.0.0`) still holds and `onlyUpdatePeerDependentsWhenOutOfRange` is on, so a core
+ * release does not force a new major of every backend.
+ */
 function publicDependents(root: string, manifests: Map<string, { manifest: Manifest }>): Set<string> {
   const result = new Set([root]);
   let grew = true;
@@ -47,7 +52,7 @@ function publicDependents(root: string, manifests: Map<string, { manifest: Manif
     grew = false;
     for (const { manifest } of manifests.values()) {
       if (manifest.private || result.has(manifest.name)) continue;
-      const runtime = { ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies };
+      const runtime = { ...manifest.dependencies, ...manifest.optionalDependencies };
       if (Object.keys(runtime).some((dep) => result.has(dep))) {
         result.add(manifest.name);
         grew = true;
