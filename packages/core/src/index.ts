@@ -26,3 +26,5 @@ export {
   lstmStepBackwardComposed,
 } from './recurrent/steps';
 export * from './recurrent/recurrent-base';
+export * from './nn';
+export * from './optim';
