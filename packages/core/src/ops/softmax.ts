@@ -49,6 +49,11 @@ export function softmax(x: Tensor, axis = -1): Tensor {
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis('logSoftmax', axis, x.rank);
-  const value = noGrad(() => sub(x, logSumExp(x, a, true)));
+  // (x − m) − log Σ exp(x − m), not x − logSumExp(x): subtracting the large m first keeps the
+  // result's low bits when |x| is large (PyTorch's order).
+  const value = noGrad(() => {
+    const shifted = sub(x, stableShift(x, [a]));
+    return sub(shifted, log(sum(exp(shifted), a, true)));
+  });
   return recordComputed('logSoftmax', value, [x], (g, y) => [sub(g, mul(exp(y), sum(g, a, true)))]);
 }
