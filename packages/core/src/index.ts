@@ -28,3 +28,4 @@ export {
 export * from './recurrent/recurrent-base';
 export * from './nn';
 export * from './optim';
+export * from './serialization';
