@@ -6,3 +6,18 @@
  */
 export { GRU, type GRUOptions, type GRUForwardOptions, type GRUResult } from './gru';
 export { GRUCell, type GRUCellOptions } from './gru-cell';
+export {
+  AttentionPooling,
+  type AttentionPoolingOptions,
+  type AttentionPoolingForwardOptions,
+  type AttentionPoolingResult,
+} from './attention-pooling';
+export {
+  kerasGruToStateDict,
+  loadKerasGruWeights,
+  exportKerasGruWeights,
+  type KerasArray,
+  type KerasGruWeights,
+  type KerasLayerSelection,
+  type PlainStateDict,
+} from './keras';
