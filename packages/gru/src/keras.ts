@@ -125,8 +125,13 @@ function selection(module: GRU | GRUCell, options: KerasLayerSelection): string 
  *
  * @example
  * ```ts
- * const gru = new GRU({ inputSize: 3, hiddenSize: 4, batchFirst: true });
- * // weights from Python: kernel, recurrent_kernel, bias = keras_layer.get_weights()
+ * import { readFileSync } from 'node:fs';
+ * import { GRU, loadKerasGruWeights, type KerasArray } from '@gated/gru';
+ *
+ * // Written in Python from `kernel, recurrent_kernel, bias = keras_layer.get_weights()`
+ * // as a JSON list of { "shape": [...], "data": [...] }.
+ * const [kernel, recurrentKernel, bias] = JSON.parse(readFileSync('keras-gru.json', 'utf8')) as KerasArray[];
+ * const gru = new GRU({ inputSize: 3, hiddenSize: 4, batchFirst: true }); // reset_after=True in Keras
  * loadKerasGruWeights(gru, { kernel, recurrentKernel, bias });
  * ```
  */
