@@ -3,7 +3,7 @@ import { sigmoid } from './unary';
 /**
  * Fused GRU step (PyTorch's formulation, reset gate applied after the hidden matmul), gate order
  * r, z, n over `[batch, 3·hiddenSize]` projections:
- * `r = σ(gx_r + gh_r)`, `z = σ(gx_z + gh_z)`, `n = tanh(gx_n + r ⊙ gh_n)`, `h' = (1 − z) ⊙ n + z ⊙ h`.
+ * `r = σ(gx_r + gh_r)`, `z = σ(gx_z + gh_z)`, `n = tanh(gx_n + r ⊙ gh_n)`, `h' = (1 − z) ⊙ n + z ⊙ h`, evaluated as `n + z ⊙ (h − n)` like PyTorch's aten kernel.
  * Writes `hNext` `[batch, hiddenSize]` and `saved` `[batch, 4·hiddenSize]` = `r | z | n | gh_n`.
  */
 export function gruStep(
@@ -25,7 +25,7 @@ export function gruStep(
       const z = sigmoid(gx[g + H + j] + gh[g + H + j]);
       const ghn = gh[g + 2 * H + j];
       const n = Math.tanh(gx[g + 2 * H + j] + r * ghn);
-      hNext[o + j] = (1 - z) * n + z * h[o + j];
+      hNext[o + j] = n + z * (h[o + j] - n);
       saved[s + j] = r;
       saved[s + H + j] = z;
       saved[s + 2 * H + j] = n;
