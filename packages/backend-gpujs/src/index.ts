@@ -1,2 +1,6 @@
+export { GpujsBackend, type GpujsBackendOptions } from './gpujs-backend';
+export { GpujsStorage } from './gpujs-storage';
+export { GpujsFallbackError, GpujsLimitError } from './errors';
+export type { GpujsLimits } from './runtime';
 export { GPUJS_MODES, GpujsModeUnavailableError, availableModes, isTextureMode, probeMode } from './mode';
 export type { GpujsMode, ModeAvailability } from './mode';

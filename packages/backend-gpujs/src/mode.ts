@@ -1,3 +1,4 @@
+import { BackendError } from '@gated/core';
 import { GPU } from 'gpu.js';
 
 /**
@@ -30,8 +31,7 @@ export interface ModeAvailability {
 }
 
 /** Thrown when a caller asks for a mode that cannot run in this environment. Never a silent fallback. */
-export class GpujsModeUnavailableError extends Error {
-  override readonly name = 'GpujsModeUnavailableError';
+export class GpujsModeUnavailableError extends BackendError {
   constructor(
     readonly mode: GpujsMode,
     readonly reason: string,

@@ -1,0 +1,216 @@
+import {
+  BACKEND_SPECIFICATION_VERSION,
+  type Backend,
+  type BinaryOp,
+  type MemoryInfo,
+  type ReduceOp,
+  type Shape,
+  type TensorRef,
+  type UnaryOp,
+} from '@gated/core';
+import type { GpujsStorage } from './gpujs-storage';
+import { GpujsModeUnavailableError, probeMode, type GpujsMode } from './mode';
+import { GpujsRuntime, type GpujsLimits } from './runtime';
+import { unary } from './kernels/unary';
+import { binary, binaryScalar, where } from './kernels/binary';
+import { matMul } from './kernels/matmul';
+import { reduce } from './kernels/reduce';
+import { concat, pad, permute, slice } from './kernels/layout';
+import { gather, scatterAdd } from './kernels/indexing';
+import { sizeOfShape } from './kernels/source';
+
+/** Options of {@link GpujsBackend.create}. */
+export interface GpujsBackendOptions {
+  /** The gpu.js mode to run in; never replaced by another one. */
+  readonly mode: GpujsMode;
+}
+
+/**
+ * A backend whose kernels are gpu.js kernels: GLSL fragment shaders over float textures in the GL
+ * modes (`headlessgl`, `webgl2`, `webgl`), WebAssembly in `webasm`, JavaScript in `cpu`.
+ *
+ * @remarks Tensors stay on the device between ops: every kernel runs with `pipeline: true,
+ * immutable: true`, so its output is a new texture that the next kernel reads directly, and nothing
+ * comes back to the host until `read`. Each kernel is generated for one op and shape signature and
+ * built once (`kernelCount` counts them). `dispose` deletes the texture, so `scope` frees device
+ * memory deterministically. Numbers are float32 (`precision: 'single'`, `tactic: 'precision'`, i.e.
+ * `highp`).
+ *
+ * @example
+ * ```ts
+ * import { setBackend, tensor } from '@gated/core';
+ * import { GpujsBackend } from '@gated/backend-gpujs';
+ * const backend = GpujsBackend.create({ mode: 'headlessgl' });
+ * console.log(backend.mode); // 'headlessgl', or create() threw a GpujsModeUnavailableError
+ * setBackend(backend);
+ * const y = tensor([1, 2, 3]).mul(2).sum();
+ * ```
+ */
+export class GpujsBackend implements Backend<GpujsStorage> {
+  /** The {@link Backend} contract version this backend implements. */
+  readonly specificationVersion = BACKEND_SPECIFICATION_VERSION;
+  /** `gpujs:<mode>`, e.g. `gpujs:headlessgl`. */
+  readonly name: string;
+  /** True in every mode gpu.js runs synchronously (all but webgpu, which is refused). */
+  readonly supportsSyncRead = true;
+  readonly #runtime: GpujsRuntime;
+
+  private constructor(runtime: GpujsRuntime) {
+    this.#runtime = runtime;
+    this.name = `gpujs:${runtime.mode}`;
+  }
+
+  /**
+   * Creates a backend in exactly `options.mode`.
+   *
+   * @throws GpujsModeUnavailableError when the mode cannot run here; the message says why. There is
+   * no fallback to another mode.
+   */
+  static create(options: GpujsBackendOptions): GpujsBackend {
+    const probe = probeMode(options.mode);
+    if (!probe.available) throw new GpujsModeUnavailableError(options.mode, probe.reason ?? 'unknown reason');
+    return new GpujsBackend(new GpujsRuntime(options.mode));
+  }
+
+  /** The gpu.js mode that really runs the kernels. */
+  get mode(): GpujsMode {
+    return this.#runtime.mode;
+  }
+
+  /** Size limits checked before every kernel runs. */
+  get limits(): GpujsLimits {
+    return this.#runtime.limits;
+  }
+
+  /** Number of kernels built so far: one per op and shape signature, reused afterwards. */
+  get kernelCount(): number {
+    return this.#runtime.kernelCount;
+  }
+
+  /** Frees every kernel and device resource; the backend must not be used afterwards. */
+  destroy(): void {
+    this.#runtime.destroy();
+  }
+
+  // ---- storage --------------------------------------------------------------------------------
+
+  /** Copies `values` to the device. */
+  upload(values: Float32Array): GpujsStorage {
+    return this.#runtime.upload(values);
+  }
+
+  /** New storage of `size` elements equal to `value` (uploaded, so NaN and ±∞ are exact). */
+  fill(size: number, value: number): GpujsStorage {
+    this.#runtime.checkSize('fill', size);
+    return this.#runtime.upload(new Float32Array(size).fill(value));
+  }
+
+  /** Reads the values back to the host. */
+  async read(storage: GpujsStorage): Promise<Float32Array> {
+    return this.#runtime.read(storage);
+  }
+
+  /** Reads the values back to the host synchronously. */
+  readSync(storage: GpujsStorage): Float32Array {
+    return this.#runtime.read(storage);
+  }
+
+  /** Deletes the storage's texture. */
+  dispose(storage: GpujsStorage): void {
+    this.#runtime.release(storage);
+  }
+
+  /** Live storages and the device bytes they hold (textures counted at their padded size). */
+  memory(): MemoryInfo {
+    return { liveStorages: this.#runtime.liveStorages, liveBytes: this.#runtime.liveBytes };
+  }
+
+  // ---- element-wise ----------------------------------------------------------------------------
+
+  unary(op: UnaryOp, x: GpujsStorage, size: number): GpujsStorage {
+    if (size === 0) return this.#empty();
+    return unary(this.#runtime, op, x, size);
+  }
+
+  binary(op: BinaryOp, a: TensorRef<GpujsStorage>, b: TensorRef<GpujsStorage>, outShape: Shape): GpujsStorage {
+    if (a.storage.size === 0 || b.storage.size === 0) return this.#empty();
+    return binary(this.#runtime, op, a, b, outShape);
+  }
+
+  binaryScalar(op: BinaryOp, x: GpujsStorage, scalar: number, size: number, scalarFirst: boolean): GpujsStorage {
+    if (size === 0) return this.#empty();
+    return binaryScalar(this.#runtime, op, x, scalar, size, scalarFirst);
+  }
+
+  where(condition: TensorRef<GpujsStorage>, a: TensorRef<GpujsStorage>, b: TensorRef<GpujsStorage>, outShape: Shape): GpujsStorage {
+    if (condition.storage.size === 0 || a.storage.size === 0 || b.storage.size === 0) return this.#empty();
+    return where(this.#runtime, condition, a, b, outShape);
+  }
+
+  // ---- reductions ------------------------------------------------------------------------------
+
+  reduce(op: ReduceOp, x: TensorRef<GpujsStorage>, axes: readonly number[]): GpujsStorage {
+    const size = sizeOfShape(x.shape.filter((_, d) => !axes.includes(d)));
+    if (size === 0) return this.#empty();
+    const identity = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
+    return reduce(this.#runtime, op, x, axes) ?? this.fill(size, identity);
+  }
+
+
+  // ---- linear algebra --------------------------------------------------------------------------
+
+  matMul(a: TensorRef<GpujsStorage>, b: TensorRef<GpujsStorage>, transposeA: boolean, transposeB: boolean, outShape: Shape): GpujsStorage {
+    const size = sizeOfShape(outShape);
+    if (size === 0) return this.#empty();
+    return matMul(this.#runtime, a, b, transposeA, transposeB, outShape) ?? this.fill(size, 0);
+  }
+
+  // ---- layout ----------------------------------------------------------------------------------
+
+  permute(x: TensorRef<GpujsStorage>, perm: readonly number[]): GpujsStorage {
+    if (x.storage.size === 0) return this.#empty();
+    return permute(this.#runtime, x, perm);
+  }
+
+
+  slice(x: TensorRef<GpujsStorage>, begin: readonly number[], size: readonly number[]): GpujsStorage {
+    if (sizeOfShape(size) === 0) return this.#empty();
+    return slice(this.#runtime, x, begin, size);
+  }
+
+
+  pad(x: TensorRef<GpujsStorage>, padding: readonly (readonly [number, number])[]): GpujsStorage {
+    const outSize = sizeOfShape(x.shape.map((n, d) => n + padding[d][0] + padding[d][1]));
+    if (outSize === 0) return this.#empty();
+    if (x.storage.size === 0) return this.fill(outSize, 0);
+    return pad(this.#runtime, x, padding);
+  }
+
+
+  concat(inputs: readonly TensorRef<GpujsStorage>[], axis: number, outShape: Shape): GpujsStorage {
+    if (sizeOfShape(outShape) === 0) return this.#empty();
+    return concat(this.#runtime, inputs, axis, outShape);
+  }
+
+
+  // ---- indexing --------------------------------------------------------------------------------
+
+  gather(x: TensorRef<GpujsStorage>, indices: GpujsStorage, count: number, axis: number): GpujsStorage {
+    if (sizeOfShape(x.shape.map((n, d) => (d === axis ? count : n))) === 0) return this.#empty();
+    return gather(this.#runtime, x, indices, count, axis);
+  }
+
+
+  scatterAdd(updates: TensorRef<GpujsStorage>, indices: GpujsStorage, count: number, axis: number, outShape: Shape): GpujsStorage {
+    const size = sizeOfShape(outShape);
+    if (size === 0) return this.#empty();
+    if (count === 0 || updates.storage.size === 0) return this.fill(size, 0);
+    return scatterAdd(this.#runtime, updates, indices, count, axis, outShape);
+  }
+
+
+  #empty(): GpujsStorage {
+    return this.#runtime.adopt(new Float32Array(0), 0);
+  }
+
+}
