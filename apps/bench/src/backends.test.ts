@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { discoverBackends, selectBackends } from './backends';
+
+describe('backend registry', () => {
+  it('always has cpu and reports every gpu.js mode as unavailable when the package cannot be imported', async () => {
+    const entries = await discoverBackends(() => Promise.reject(new Error("Cannot find package '@gated/backend-gpujs'")));
+    expect(entries[0]).toMatchObject({ id: 'cpu', available: true });
+    const gpujs = entries.slice(1);
+    expect(gpujs.length).toBeGreaterThan(0);
+    for (const e of gpujs) {
+      expect(e.available).toBe(false);
+      expect(e.note).toContain("Cannot find package '@gated/backend-gpujs'");
+      expect(() => e.create()).toThrow('unavailable');
+    }
+  });
+
+  it("takes the package's modes and reasons from its probe, and creates backends only for available modes", async () => {
+    class GpujsBackend {
+      constructor(readonly options: { mode: string }) {}
+    }
+    const entries = await discoverBackends(async () => ({
+      GPUJS_MODES: ['headlessgl', 'cpu'],
+      isTextureMode: (mode: string) => mode === 'headlessgl',
+      probeMode: (mode: string) => (mode === 'cpu' ? { available: true } : { available: false, reason: 'no X display' }),
+      GpujsBackend,
+    }));
+    expect(entries.map((e) => [e.id, e.available, e.note])).toEqual([
+      ['cpu', true, undefined],
+      ['gpujs:headlessgl', false, 'no X display'],
+      ['gpujs:cpu', true, undefined],
+    ]);
+    expect((entries[2].create() as unknown as GpujsBackend).options).toEqual({ mode: 'cpu' });
+    // --quick leaves the CPU emulation out unless asked for by name.
+    const quick = selectBackends(entries, undefined, true);
+    expect(quick.map((e) => [e.id, e.available])).toEqual([['cpu', true], ['gpujs:headlessgl', false], ['gpujs:cpu', false]]);
+    expect(quick[2].note).toContain('left out of --quick');
+    expect(selectBackends(entries, ['gpujs:cpu'], true)[0].available).toBe(true);
+  });
+
+  it('selects by id or by family, keeps unavailable ones for the report, rejects unknown names', async () => {
+    const entries = await discoverBackends(() => Promise.reject(new Error('absent')));
+    expect(selectBackends(entries, ['cpu']).map((e) => e.id)).toEqual(['cpu']);
+    expect(selectBackends(entries, ['gpujs']).every((e) => e.id.startsWith('gpujs:'))).toBe(true);
+    expect(selectBackends(entries, undefined)).toHaveLength(entries.length);
+    expect(() => selectBackends(entries, ['metal'])).toThrow("unknown backend 'metal'");
+  });
+});

@@ -1,0 +1,115 @@
+import type { Backend } from '@gated/core';
+import { CpuBackend } from '@gated/backend-cpu';
+
+/** A backend the benchmark can run on, or one it looked for and could not use (with the reason). */
+export interface BackendEntry {
+  /** Name on the command line and in results, e.g. `cpu` or `gpujs:headlessgl`. */
+  readonly id: string;
+  /** Whether it can run here. */
+  readonly available: boolean;
+  /** Why it cannot run (absent package, no GPU context, ...) or a note about how it runs. */
+  readonly note?: string;
+  /**
+   * Whether a `--quick` run includes it when `--backends` is not given. False for gpu.js's CPU
+   * emulation modes (`cpu`, `webasm`), which can take minutes on the larger workloads.
+   */
+  readonly quick: boolean;
+  /** Creates a fresh backend instance; only for available entries. */
+  create(): Backend | Promise<Backend>;
+}
+
+function unavailable(id: string, note: string): BackendEntry {
+  return {
+    id,
+    available: false,
+    note,
+    quick: true,
+    create: () => {
+      throw new Error(`backend ${id} is unavailable: ${note}`);
+    },
+  };
+}
+
+/** The gpu.js modes the bench reports when the package cannot even be imported. */
+const GPUJS_MODES_FALLBACK = ['headlessgl', 'webgl2', 'webgl', 'webgpu', 'webasm', 'cpu'] as const;
+
+/** What the benchmark uses of `@gated/backend-gpujs`, found by a dynamic import. */
+interface GpujsModule {
+  readonly GPUJS_MODES?: readonly string[];
+  probeMode?(mode: string): { readonly available: boolean; readonly reason?: string };
+  readonly GpujsBackend?: new (options: { mode: string }) => Backend;
+  isTextureMode?(mode: string): boolean;
+}
+
+/** gpu.js modes that run on a GPU (WebGL textures); the others emulate the GPU on the CPU. */
+const GPU_MODES = ['headlessgl', 'webgl2', 'webgl', 'webgpu'];
+
+/**
+ * The gpu.js backend's modes. The package is an optional dependency, imported dynamically; every
+ * failure (package absent or not built, mode without a context, backend class missing) becomes an
+ * unavailable entry with the package's own reason, never a crash.
+ */
+async function gpujsEntries(importer: () => Promise<unknown>): Promise<BackendEntry[]> {
+  let mod: GpujsModule;
+  try {
+    mod = (await importer()) as GpujsModule;
+  } catch (error) {
+    return GPUJS_MODES_FALLBACK.map((mode) => unavailable(`gpujs:${mode}`, `@gated/backend-gpujs could not be imported (${firstLine(error)})`));
+  }
+  const modes = mod.GPUJS_MODES ?? GPUJS_MODES_FALLBACK;
+  return modes.map((mode) => {
+    const id = `gpujs:${mode}`;
+    const Backend = mod.GpujsBackend;
+    if (typeof Backend !== 'function') return unavailable(id, '@gated/backend-gpujs has no GpujsBackend export yet');
+    if (typeof mod.probeMode !== 'function') return unavailable(id, '@gated/backend-gpujs has no probeMode export');
+    let probe: { available: boolean; reason?: string };
+    try {
+      probe = mod.probeMode(mode);
+    } catch (error) {
+      probe = { available: false, reason: firstLine(error) };
+    }
+    if (!probe.available) return unavailable(id, probe.reason ?? 'not available here');
+    const onGpu = typeof mod.isTextureMode === 'function' ? mod.isTextureMode(mode) || mode === 'webgpu' : GPU_MODES.includes(mode);
+    return { id, available: true, quick: onGpu, create: () => new Backend({ mode }) };
+  });
+}
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0];
+}
+
+/**
+ * The backend registry: `cpu` always, then every gpu.js mode, available or not.
+ *
+ * @param importGpujs - how to load `@gated/backend-gpujs` (replaced in tests).
+ */
+export async function discoverBackends(importGpujs: () => Promise<unknown> = () => import('@gated/backend-gpujs')): Promise<BackendEntry[]> {
+  return [{ id: 'cpu', available: true, quick: true, create: () => new CpuBackend() }, ...(await gpujsEntries(importGpujs))];
+}
+
+/** The note of an available backend that a `--quick` run leaves out. */
+export const QUICK_SKIP_NOTE = 'left out of --quick (CPU emulation of the GPU kernels); run with --full or --backends <id>';
+
+/**
+ * Chooses the entries a run uses. `requested` holds ids (`cpu`, `gpujs:webgl`) or families
+ * (`gpujs` = every gpu.js mode); `undefined` means every backend found, except, with `quick`, the
+ * available ones that are not {@link BackendEntry.quick} (they come back unavailable with
+ * {@link QUICK_SKIP_NOTE}). Unavailable entries stay in the list, so the report can say why they
+ * did not run.
+ *
+ * @throws on an id that matches no entry.
+ */
+export function selectBackends(entries: readonly BackendEntry[], requested: readonly string[] | undefined, quick = false): BackendEntry[] {
+  if (requested === undefined) {
+    return entries.map((e) => (quick && e.available && !e.quick ? unavailable(e.id, QUICK_SKIP_NOTE) : e));
+  }
+  const out: BackendEntry[] = [];
+  for (const name of requested) {
+    const matches = entries.filter((e) => e.id === name || e.id.startsWith(`${name}:`));
+    if (matches.length === 0) {
+      throw new Error(`unknown backend '${name}'; expected one of ${entries.map((e) => e.id).join(', ')}`);
+    }
+    for (const m of matches) if (!out.includes(m)) out.push(m);
+  }
+  return out;
+}
