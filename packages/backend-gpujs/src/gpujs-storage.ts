@@ -1,8 +1,16 @@
 import { DisposedError } from '@gated/core';
-import type { Texture } from 'gpu.js';
+/**
+ * The part of a gpu.js `Texture` that a storage needs. Declared here rather than imported so that
+ * the published types do not load gpu.js's declarations, which need the DOM library (`lib: ["dom"]`)
+ * that a Node project does not have.
+ */
+export interface DeviceTexture {
+  /** Frees the texture on the device. */
+  delete(): void;
+}
 
 /** What a storage holds: a device texture in the GL modes, a host array in `cpu` and `webasm`. */
-export type DeviceData = Texture | Float32Array;
+export type DeviceData = DeviceTexture | Float32Array;
 
 /**
  * A {@link GpujsBackend} storage handle: `size` float32 values, kept on the device between kernels.
