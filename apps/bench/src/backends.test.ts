@@ -16,7 +16,10 @@ describe('backend registry', () => {
 
   it("takes the package's modes and reasons from its probe, and creates backends only for available modes", async () => {
     class GpujsBackend {
-      constructor(readonly options: { mode: string }) {}
+      private constructor(readonly options: { mode: string }) {}
+      static create(options: { mode: string }) {
+        return new GpujsBackend(options);
+      }
     }
     const entries = await discoverBackends(async () => ({
       GPUJS_MODES: ['headlessgl', 'cpu'],

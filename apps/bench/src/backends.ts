@@ -37,7 +37,8 @@ const GPUJS_MODES_FALLBACK = ['headlessgl', 'webgl2', 'webgl', 'webgpu', 'webasm
 interface GpujsModule {
   readonly GPUJS_MODES?: readonly string[];
   probeMode?(mode: string): { readonly available: boolean; readonly reason?: string };
-  readonly GpujsBackend?: new (options: { mode: string }) => Backend;
+  /** The backend class; its static `create({ mode })` builds an instance in exactly that mode. */
+  readonly GpujsBackend?: { create(options: { mode: string }): Backend };
   isTextureMode?(mode: string): boolean;
 }
 
@@ -60,7 +61,7 @@ async function gpujsEntries(importer: () => Promise<unknown>): Promise<BackendEn
   return modes.map((mode) => {
     const id = `gpujs:${mode}`;
     const Backend = mod.GpujsBackend;
-    if (typeof Backend !== 'function') return unavailable(id, '@gated/backend-gpujs has no GpujsBackend export yet');
+    if (typeof Backend?.create !== 'function') return unavailable(id, '@gated/backend-gpujs has no GpujsBackend.create');
     if (typeof mod.probeMode !== 'function') return unavailable(id, '@gated/backend-gpujs has no probeMode export');
     let probe: { available: boolean; reason?: string };
     try {
@@ -70,7 +71,7 @@ async function gpujsEntries(importer: () => Promise<unknown>): Promise<BackendEn
     }
     if (!probe.available) return unavailable(id, probe.reason ?? 'not available here');
     const onGpu = typeof mod.isTextureMode === 'function' ? mod.isTextureMode(mode) || mode === 'webgpu' : GPU_MODES.includes(mode);
-    return { id, available: true, quick: onGpu, create: () => new Backend({ mode }) };
+    return { id, available: true, quick: onGpu, create: () => Backend.create({ mode }) };
   });
 }
 

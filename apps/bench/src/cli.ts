@@ -55,7 +55,7 @@ export function reportText(results: BenchResults): string {
   }
   if (results.speed.length > 0) {
     const m = results.machine;
-    out.push(`Speed: median of timed runs after warm-up (${m.cpuModel}, ${m.cores} cores, Node ${m.node}${m.gcBetweenMeasurements ? ', GC between figures' : ''})`, '');
+    out.push(`Speed: median of timed runs after warm-up (${m.cpuModel}, ${m.cores} cores, Node ${m.node}${m.gcBetweenMeasurements ? ', GC before each run' : ''})`, '');
     out.push(speedTableText(results), '');
     out.push('  fwd+bwd = forward, loss = sum(output), backward: one training step\'s gradients. steps/s = batch·seqLen / median.');
     out.push('  compile ms = first (cold) run − median: kernel compilation, JIT warm-up. vs GRU = LSTM median / GRU median.');
