@@ -5,9 +5,9 @@ import { DEFAULT_WORKLOADS, QUICK_WORKLOADS } from './workloads';
 describe('command-line options', () => {
   it('--quick picks the quick workloads and repetition plan; --full overrides it', () => {
     const quick = parseOptions(['--quick']);
-    expect(quick).toMatchObject({ quick: true, workloads: QUICK_WORKLOADS, warmup: 1, reps: 3, cells: ['gru', 'lstm'], passes: ['forward', 'backward'] });
+    expect(quick).toMatchObject({ quick: true, workloads: QUICK_WORKLOADS, warmup: 1, reps: 5, cells: ['gru', 'lstm'], passes: ['forward', 'backward'] });
     const full = parseOptions(['--quick', '--full']);
-    expect(full).toMatchObject({ quick: false, workloads: DEFAULT_WORKLOADS, warmup: 2, reps: 5 });
+    expect(full).toMatchObject({ quick: false, workloads: DEFAULT_WORKLOADS, warmup: 2, reps: 7 });
   });
 
   it('takes explicit lists and numbers over the defaults and remembers which were explicit', () => {

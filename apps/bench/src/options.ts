@@ -42,9 +42,9 @@ export const USAGE = `Usage: gated-bench [options]      (npm run bench -- [optio
 GRU vs LSTM: parameter counts under each convention, then forward and forward+backward time on every
 available backend. Prints both tables, writes bench-results/latest.json and bench-results/latest.svg.
 
-  --quick               the README configuration: workloads ${QUICK_WORKLOADS.join(',')}, 1 warm-up, ≥3 runs
+  --quick               the README configuration: workloads ${QUICK_WORKLOADS.join(',')}, 1 warm-up, ≥5 runs
                         (npm run bench passes it; it finishes in under two minutes on 2 cores)
-  --full                every workload (${DEFAULT_WORKLOADS.join(',')}), 2 warm-ups, ≥5 runs (overrides --quick)
+  --full                every workload (${DEFAULT_WORKLOADS.join(',')}), 2 warm-ups, ≥7 runs (overrides --quick)
   --workloads a,b       named workloads: ${DEFAULT_WORKLOADS.join(', ')}
   --backends a,b        backend ids (cpu, gpujs:headlessgl, ...) or families (gpujs); default: all found
   --cells a,b           ${CELL_NAMES.join(', ')} (default: both)
@@ -126,7 +126,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     cells,
     passes,
     warmup: positiveInt('warmup', values.warmup, quick ? 1 : 2),
-    reps: positiveInt('reps', values.reps, quick ? 3 : 5),
+    reps: positiveInt('reps', values.reps, quick ? 5 : 7),
     minTotalMs: positiveInt('min-time', values['min-time'], quick ? 300 : 1000, 0),
     maxReps: 50,
     skipParameters: values['no-params'] === true,
