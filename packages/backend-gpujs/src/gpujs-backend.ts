@@ -2,6 +2,14 @@ import {
   BACKEND_SPECIFICATION_VERSION,
   type Backend,
   type BinaryOp,
+  type GruStepArgs,
+  type GruStepBackwardArgs,
+  type GruStepBackwardResult,
+  type GruStepResult,
+  type LstmStepArgs,
+  type LstmStepBackwardArgs,
+  type LstmStepBackwardResult,
+  type LstmStepResult,
   type MemoryInfo,
   type ReduceOp,
   type Shape,
@@ -17,6 +25,7 @@ import { matMul } from './kernels/matmul';
 import { reduce } from './kernels/reduce';
 import { concat, pad, permute, slice } from './kernels/layout';
 import { gather, scatterAdd } from './kernels/indexing';
+import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './kernels/recurrent';
 import { sizeOfShape } from './kernels/source';
 
 /** Options of {@link GpujsBackend.create}. */
@@ -208,6 +217,32 @@ export class GpujsBackend implements Backend<GpujsStorage> {
     return scatterAdd(this.#runtime, updates, indices, count, axis, outShape);
   }
 
+
+  // ---- fused recurrent kernels -------------------------------------------------------------------
+
+  /** Fused GRU step (`saved`, then `h'` from it: two kernels); matches core's `gruStepComposed`. */
+  gruStep(args: GruStepArgs<GpujsStorage>): GruStepResult<GpujsStorage> {
+    if (args.batch * args.hiddenSize === 0) return { h: this.#empty(), saved: this.#empty() };
+    return gruStep(this.#runtime, args);
+  }
+
+  /** Fused GRU step backward (one kernel per result); matches core's `gruStepBackwardComposed`. */
+  gruStepBackward(args: GruStepBackwardArgs<GpujsStorage>): GruStepBackwardResult<GpujsStorage> {
+    if (args.batch * args.hiddenSize === 0) return { dgx: this.#empty(), dgh: this.#empty(), dhDirect: this.#empty() };
+    return gruStepBackward(this.#runtime, args);
+  }
+
+  /** Fused LSTM step (`c'`, `saved`, then `h'`: three kernels); matches core's `lstmStepComposed`. */
+  lstmStep(args: LstmStepArgs<GpujsStorage>): LstmStepResult<GpujsStorage> {
+    if (args.batch * args.hiddenSize === 0) return { h: this.#empty(), c: this.#empty(), saved: this.#empty() };
+    return lstmStep(this.#runtime, args);
+  }
+
+  /** Fused LSTM step backward (one kernel per result); matches core's `lstmStepBackwardComposed`. */
+  lstmStepBackward(args: LstmStepBackwardArgs<GpujsStorage>): LstmStepBackwardResult<GpujsStorage> {
+    if (args.batch * args.hiddenSize === 0) return { dgates: this.#empty(), dcPrev: this.#empty() };
+    return lstmStepBackward(this.#runtime, args);
+  }
 
   #empty(): GpujsStorage {
     return this.#runtime.adopt(new Float32Array(0), 0);
