@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, ShapeError, ValueError, randn, unsqueeze } from '@gated/core';
-import { TOLERANCE, assertClose } from '@gated/core/testing';
+import { readFileSync } from 'node:fs';
+import { TOLERANCE, assertClose, fixtureTensor, parseFixtureCases, type FixtureTensor, type RecurrentFixtureCase } from '@gated/core/testing';
 import { CpuBackend } from '@gated/backend-cpu';
 import { GRU, exportKerasGruWeights, kerasGruToStateDict, loadKerasGruWeights } from './index';
-import { loadFixture, toTensor, type FixtureCase, type FixtureTensor } from './fixture-helpers';
 
 // keras.json: scripts/fixtures/gen_gru.py exports a PyTorch case in Keras layout
 //   kernel = concat([W_iz, W_ir, W_in]).T;  recurrent_kernel = concat([W_hz, W_hr, W_hn]).T
@@ -19,6 +19,7 @@ interface KerasCase {
 }
 
 const backend = new CpuBackend();
+const loadFixture = <T,>(name: string) => parseFixtureCases<T>(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'), name);
 const cases = loadFixture<KerasCase>('keras.json');
 
 describe('Keras GRU weights', () => {
@@ -27,8 +28,8 @@ describe('Keras GRU weights', () => {
       const gru = new GRU({ inputSize: c.config.input_dim, hiddenSize: c.config.units, batchFirst: true, resetAfter: c.config.reset_after, backend });
       const { kernel, recurrent_kernel: recurrentKernel, bias } = c.weights;
       loadKerasGruWeights(gru, { kernel, recurrentKernel, bias });
-      const h0 = unsqueeze(toTensor(c.inputs.initial_state, backend), 0);
-      const { output, hN } = gru.forward(toTensor(c.inputs.input, backend), h0);
+      const h0 = unsqueeze(fixtureTensor(c.inputs.initial_state, backend), 0);
+      const { output, hN } = gru.forward(fixtureTensor(c.inputs.input, backend), h0);
       assertClose(output.dataSync(), c.outputs.output.data, TOLERANCE.pytorchForward, `${name} output`);
       assertClose(hN.dataSync(), c.outputs.final_state.data, TOLERANCE.pytorchForward, `${name} final_state`);
 
@@ -41,7 +42,7 @@ describe('Keras GRU weights', () => {
     });
 
     it(`${name}: the reordering reproduces the PyTorch source weights`, () => {
-      const source = loadFixture(c.sourceFile)[c.sourceCase] as FixtureCase;
+      const source = loadFixture<RecurrentFixtureCase>(c.sourceFile)[c.sourceCase];
       const state = kerasGruToStateDict({ kernel: c.weights.kernel, recurrentKernel: c.weights.recurrent_kernel, bias: c.weights.bias }, c.config.reset_after);
       for (const key of ['weight_ih_l0', 'weight_hh_l0']) assertClose(state[key].data, source.params[key].data, TOLERANCE.exact, key);
       if (c.config.reset_after) {

@@ -14,6 +14,7 @@ import { recurrentLayer, recurrentLayerReference, type RecurrentLayerArgs, type 
 
 export * from './cells';
 export * from './recurrent-layer';
+export * from './recurrent-cell-base';
 
 /** Options shared by every recurrent layer (PyTorch's `RNNBase` arguments, camel-cased). */
 export interface RecurrentOptions {

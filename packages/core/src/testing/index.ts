@@ -1,11 +1,21 @@
 /**
  * `@gated/core/testing`: the backend conformance suite, `gradcheck`, a float64 reference array and
- * named tolerances. Every backend runs the whole suite with one loop.
+ * named tolerances, and the readers and checkers of the PyTorch fixture files. Every backend runs
+ * the whole suite with one loop.
  *
  * @packageDocumentation
  */
 export { conformanceCases, type ConformanceCase, type ConformanceOptions } from './conformance';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck';
+export {
+  FIXTURE_FORMAT,
+  FixtureChecker,
+  fixtureTensor,
+  maxRelativeError,
+  parseFixtureCases,
+  type FixtureTensor,
+  type RecurrentFixtureCase,
+} from './fixtures';
 export { TOLERANCE, assertClose, isClose, type Tolerance } from './tolerance';
 export {
   Float64Tensor,
