@@ -1,5 +1,5 @@
 export { GpujsBackend, type GpujsBackendOptions } from './gpujs-backend';
-export { GpujsStorage } from './gpujs-storage';
+export { GpujsStorage, type DeviceData, type DeviceTexture } from './gpujs-storage';
 export { GpujsFallbackError, GpujsLimitError } from './errors';
 export type { GpujsLimits } from './runtime';
 export { GPUJS_MODES, GpujsModeUnavailableError, availableModes, isTextureMode, probeMode } from './mode';
