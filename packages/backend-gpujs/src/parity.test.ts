@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Generator, add, mul, sum, type Backend, type Tensor } from '@gated/core';
+import { Generator, add, mul, scope, sum, type Backend, type Tensor } from '@gated/core';
 import {
   TOLERANCE,
   assertClose,
@@ -195,7 +195,8 @@ for (const mode of MODES) {
       for (const [name, c] of Object.entries(suite.cases)) {
         it(`${suite.title} ${name}: ${c.description}`, () => {
           for (const spy of Object.values(spies)) spy.mockClear();
-          const { loss, results } = runCase(suite.family, c, backend);
+          // scope frees the case's textures at once rather than whenever the garbage collector runs.
+          const { loss, results } = scope(() => runCase(suite.family, c, backend));
           expect(loss).toBeCloseTo(c.loss, 3);
           const reference = onCpu(suite.family, c);
           expect(results.map((r) => r.label)).toEqual(reference.map((r) => r.label));
