@@ -15,7 +15,9 @@ export {
   type LossOptions,
   type NllLossOptions,
   type CrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
   type ClassTarget,
+  type ClassWeight,
 } from './loss';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions, type ParameterSource } from './clip-grad';
 export * as init from './init';
