@@ -14,6 +14,12 @@ export interface BackendEntry {
    * emulation modes (`cpu`, `webasm`), which can take minutes on the larger workloads.
    */
   readonly quick: boolean;
+  /**
+   * The workloads a `--quick` run measures it on when `--workloads` is not given; all of them when
+   * absent. gpu.js's GL modes take `small` only: without a GPU (Xvfb + llvmpipe, as in CI) their
+   * larger workloads take minutes.
+   */
+  readonly quickWorkloads?: readonly string[];
   /** Creates a fresh backend instance; only for available entries. */
   create(): Backend | Promise<Backend>;
 }
@@ -71,7 +77,7 @@ async function gpujsEntries(importer: () => Promise<unknown>): Promise<BackendEn
     }
     if (!probe.available) return unavailable(id, probe.reason ?? 'not available here');
     const onGpu = typeof mod.isTextureMode === 'function' ? mod.isTextureMode(mode) || mode === 'webgpu' : GPU_MODES.includes(mode);
-    return { id, available: true, quick: onGpu, create: () => Backend.create({ mode }) };
+    return { id, available: true, quick: onGpu, ...(onGpu ? { quickWorkloads: GPU_QUICK_WORKLOADS } : {}), create: () => Backend.create({ mode }) };
   });
 }
 
@@ -87,6 +93,9 @@ function firstLine(error: unknown): string {
 export async function discoverBackends(importGpujs: () => Promise<unknown> = () => import('@gated/backend-gpujs')): Promise<BackendEntry[]> {
   return [{ id: 'cpu', available: true, quick: true, create: () => new CpuBackend() }, ...(await gpujsEntries(importGpujs))];
 }
+
+/** The workloads of a `--quick` run on gpu.js's GL modes (see {@link BackendEntry.quickWorkloads}). */
+export const GPU_QUICK_WORKLOADS: readonly string[] = ['small'];
 
 /** The note of an available backend that a `--quick` run leaves out. */
 export const QUICK_SKIP_NOTE = 'left out of --quick (CPU emulation of the GPU kernels); run with --full or --backends <id>';

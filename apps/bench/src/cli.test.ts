@@ -40,6 +40,34 @@ describe('gated-bench end to end (tiny run on the CPU backend)', () => {
     expect(existsSync(join(dir, 'out', 'latest.svg'))).toBe(true);
   });
 
+  it('--quick measures a backend with quickWorkloads on those only, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gated-bench-cli-'));
+    const out: string[] = [];
+    const cpu = async () => new (await import('@gated/backend-cpu')).CpuBackend();
+    const io = {
+      stdout: { write: (t: string) => void out.push(t), isTTY: false },
+      stderr: { write: () => undefined, isTTY: false },
+      cwd: dir,
+      backends: async () => [
+        { id: 'cpu', available: true, quick: true, create: cpu },
+        { id: 'gpujs:headlessgl', available: true, quick: true, quickWorkloads: ['small'], create: cpu },
+      ],
+    };
+    // --workloads is not given, so the limit applies; tiny repetition counts keep it short.
+    const code = await main(['--quick', '--cells', 'gru', '--passes', 'forward', '--reps', '1', '--min-time', '0', '--no-params', '--out-dir', 'out'], io);
+    expect(code).toBe(0);
+    const json = parseResults(readFileSync(join(dir, 'out', 'latest.json'), 'utf8'));
+    const figures = (backend: string) => json.speed.filter((r) => r.backend === backend).map((r) => r.workload);
+    expect(figures('cpu')).toEqual(['small', 'medium', 'deep-bi']);
+    expect(figures('gpujs:headlessgl')).toEqual(['small']);
+    expect(out.join('')).toContain('gpujs:headlessgl: --quick measures it on small only; --full or --workloads for the others');
+    // Named workloads lift the limit.
+    const named = await main(['--quick', '--workloads', 'small,medium', '--cells', 'gru', '--passes', 'forward', '--reps', '1', '--min-time', '0', '--no-params', '--out-dir', 'out2'], io);
+    expect(named).toBe(0);
+    const json2 = parseResults(readFileSync(join(dir, 'out2', 'latest.json'), 'utf8'));
+    expect(json2.speed.filter((r) => r.backend === 'gpujs:headlessgl').map((r) => r.workload)).toEqual(['small', 'medium']);
+  }, 120_000);
+
   it('prints the usage with --help and exits 2 on a bad option', async () => {
     const out: string[] = [];
     const sink = { write: (t: string) => void out.push(t), isTTY: false };

@@ -67,6 +67,7 @@ export function reportText(results: BenchResults): string {
     skipped.set(note, [...(skipped.get(note) ?? []), b.id]);
   }
   for (const [note, ids] of skipped) out.push(`  not run: ${ids.join(', ')}: ${note}`);
+  for (const b of results.backends.filter((x) => x.available && x.note !== undefined)) out.push(`  ${b.id}: ${b.note}`);
   for (const f of results.failures) {
     out.push(`  FAILED: ${f.backend} on ${f.workload} ${f.pass}: ${f.error.split('\n')[0]} (its other figures were skipped)`);
   }

@@ -43,7 +43,8 @@ GRU vs LSTM: parameter counts under each convention, then forward and forward+ba
 available backend. Prints both tables, writes bench-results/latest.json and bench-results/latest.svg.
 
   --quick               the README configuration: workloads ${QUICK_WORKLOADS.join(',')}, 1 warm-up, ≥5 runs
-                        (npm run bench passes it; it finishes in under two minutes on 2 cores)
+                        (npm run bench passes it; it finishes in under two minutes on 2 cores);
+                        gpu.js's GL modes run small only, its CPU emulation modes not at all
   --full                every workload (${DEFAULT_WORKLOADS.join(',')}), 2 warm-ups, ≥7 runs (overrides --quick)
   --workloads a,b       named workloads: ${DEFAULT_WORKLOADS.join(', ')}
   --backends a,b        backend ids (cpu, gpujs:headlessgl, ...) or families (gpujs); default: all found

@@ -36,15 +36,22 @@ export async function runBenchmark(
 
   const speed: SpeedResult[] = [];
   const failures: SpeedFailure[] = [];
-  const backendReports = chosen.map((e) => ({ id: e.id, available: e.available, ...(e.note ? { note: e.note } : {}) }));
+  // `--quick` without `--workloads` measures a backend with `quickWorkloads` on those only.
+  const limited = (e: BackendEntry) => options.quick && !options.explicit.has('workloads') && e.available && e.quickWorkloads !== undefined;
+  const runsOn = (e: BackendEntry, workload: string) => !limited(e) || (e.quickWorkloads as readonly string[]).includes(workload);
+  const backendReports = chosen.map((e) => {
+    const note = limited(e) ? `--quick measures it on ${(e.quickWorkloads as readonly string[]).join(', ')} only; --full or --workloads for the others` : e.note;
+    return { id: e.id, available: e.available, ...(note ? { note } : {}) };
+  });
   if (!options.skipSpeed) {
     const runnable = chosen.filter((e) => e.available);
-    const progress = makeProgress(workloads.length * runnable.length * options.passes.length);
+    const figures = workloads.reduce((n, w) => n + runnable.filter((e) => runsOn(e, w.name)).length, 0);
+    const progress = makeProgress(figures * options.passes.length);
     const plan = { warmup: options.warmup, reps: options.reps, minTotalMs: options.minTotalMs, maxReps: options.maxReps };
     // A backend that fails once is not asked again: its remaining figures are skipped with one note.
     const broken = new Set<string>();
     for (const workload of workloads) {
-      for (const entry of runnable) {
+      for (const entry of runnable.filter((e) => runsOn(e, workload.name))) {
         for (const pass of options.passes) {
           progress.start(`${workload.name} · ${entry.id} · ${PASS_LABELS[pass]}`);
           if (broken.has(entry.id)) {

@@ -46,6 +46,24 @@ for (const mode of MODES) {
       expect(backend.kernelCount).toBeGreaterThan(built);
     });
 
+    it('slices at every position with one kernel (the start is an argument, not part of the shader)', () => {
+      const backend = make();
+      const seq = tensor(Array.from({ length: 24 }, (_, i) => i), [4, 2, 3], { backend });
+      const step = (t: number) => seq.slice([t, 0, 0], [1, 2, 3]);
+      step(0).dispose();
+      const built = backend.kernelCount;
+      for (let t = 1; t < 4; t++) {
+        const s = step(t);
+        expect(Array.from(s.dataSync())).toEqual(Array.from({ length: 6 }, (_, i) => t * 6 + i));
+        s.dispose();
+      }
+      const inner = seq.slice([2, 1, 1], [2, 1, 2]);
+      expect(Array.from(inner.dataSync())).toEqual([16, 17, 22, 23]);
+      expect(backend.kernelCount).toBe(built + 1);
+      inner.dispose();
+      seq.dispose();
+    });
+
     it('frees device memory on dispose and through scope', () => {
       const backend = make();
       const before = backend.memory();

@@ -25,15 +25,19 @@ export function permute(runtime: GpujsRuntime, x: TensorRef<GpujsStorage>, perm:
   }), [x.storage]);
 }
 
-/** The block `x[begin[d] : begin[d] + size[d]]` on every axis. */
+/**
+ * The block `x[begin[d] : begin[d] + size[d]]` on every axis. The start is a kernel argument, not a
+ * literal: one kernel per (input shape, block size) serves every position, so slicing time step `t`
+ * of a sequence builds one shader, not one per step.
+ */
 export function slice(runtime: GpujsRuntime, x: TensorRef<GpujsStorage>, begin: readonly number[], size: readonly number[]): GpujsStorage {
   const strides = contiguousStrides(x.shape);
   const offset = begin.reduce((sum, b, d) => sum + b * strides[d], 0);
-  const key = `slice:${shapeKey(x.shape)}:${begin.join(',')}:${size.join(',')}`;
+  const key = `slice:${shapeKey(x.shape)}:${size.join(',')}`;
   return runtime.run('slice', key, () => ({
-    source: kernelSource(['x'], `${stridedIndexCode(size, [{ index: 'ix', strides, offset }])}\n  return x[ix];`),
+    source: kernelSource(['x', 'start'], `${stridedIndexCode(size, [{ index: 'ix', strides, offset: 'start' }])}\n  return x[ix];`),
     size: sizeOfShape(size),
-  }), [x.storage]);
+  }), [x.storage, offset]);
 }
 
 /** Zero padding of `padding[d] = [before, after]` elements on each axis. */

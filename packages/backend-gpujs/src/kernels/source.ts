@@ -63,8 +63,11 @@ export interface StridedOperand {
   readonly index: string;
   /** One stride per output axis (0 where the operand is broadcast). */
   readonly strides: readonly number[];
-  /** A constant added to the index. @defaultValue 0 */
-  readonly offset?: number;
+  /**
+   * Added to the index: a constant, or the name of a numeric kernel argument (so that one kernel
+   * serves every offset, e.g. a slice at each time step). @defaultValue 0
+   */
+  readonly offset?: number | string;
 }
 
 /**
@@ -73,7 +76,7 @@ export interface StridedOperand {
  */
 export function stridedIndexCode(outShape: Shape, operands: readonly StridedOperand[]): string {
   const lines: string[] = ['let r = this.thread.x;'];
-  for (const op of operands) lines.push(`let ${op.index} = ${lit(op.offset ?? 0)};`);
+  for (const op of operands) lines.push(`let ${op.index} = ${typeof op.offset === 'string' ? op.offset : lit(op.offset ?? 0)};`);
   const outStrides = contiguousStrides(outShape);
   let last = -1;
   for (let d = 0; d < outShape.length; d++) if (outShape[d] > 1) last = d;
