@@ -16,6 +16,7 @@ import {
   type Shape,
   type TensorRef,
   type UnaryOp,
+  sizeOfShape,
 } from '@gated/core';
 import { CpuStorage } from './cpu-storage';
 import { unary } from './kernels/unary';
@@ -25,7 +26,6 @@ import { matMul } from './kernels/matmul';
 import { concat, pad, permute, slice } from './kernels/layout';
 import { gather, scatterAdd } from './kernels/indexing';
 import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './kernels/recurrent';
-import { sizeOfShape } from './kernels/strides';
 
 /**
  * The reference backend: every primitive and the fused GRU/LSTM step kernels on `Float32Array`, in

@@ -15,6 +15,7 @@ import {
   type Shape,
   type TensorRef,
   type UnaryOp,
+  sizeOfShape,
 } from '@gated/core';
 import type { GpujsStorage } from './gpujs-storage';
 import { GpujsModeUnavailableError, probeMode, type GpujsMode } from './mode';
@@ -26,7 +27,6 @@ import { reduce } from './kernels/reduce';
 import { concat, pad, permute, slice } from './kernels/layout';
 import { gather, scatterAdd } from './kernels/indexing';
 import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './kernels/recurrent';
-import { sizeOfShape } from './kernels/source';
 
 /** Options of {@link GpujsBackend.create}. */
 export interface GpujsBackendOptions {

@@ -7,6 +7,7 @@ export * from './backend/backend';
 export { setBackend, getBackend } from './backend/default';
 export { GatedError, ShapeError, ValueError, BackendError, DisposedError, AutogradError } from './errors';
 export { Tensor, isTensor, type TensorOptions, type NestedArray } from './tensor/tensor';
+export { broadcastStrides, contiguousStrides, sizeOfShape } from './tensor/shape';
 export { tensor, full, zeros, ones, arange, eye, uniform, rand, randn, toBackend, toBackendAsync, type RandomOptions } from './tensor/creation';
 export { Generator, manualSeed, defaultGenerator } from './random';
 export { noGrad, isGradEnabled } from './autograd/grad-mode';

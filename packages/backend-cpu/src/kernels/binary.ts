@@ -1,5 +1,5 @@
-import { ValueError, type BinaryOp, type Shape } from '@gated/core';
-import { broadcastStrides, coalesce, contiguousStrides } from './strides';
+import { ValueError, type BinaryOp, type Shape, broadcastStrides, contiguousStrides } from '@gated/core';
+import { coalesce } from './strides';
 
 /**
  * `out[o + i] = op(a[ia + i·sa], b[ib + i·sb])` for `i < n`: the inner loop every broadcasting path

@@ -1,5 +1,4 @@
-import { ValueError, type Shape } from '@gated/core';
-import { sizeOfShape } from './strides';
+import { ValueError, type Shape, sizeOfShape } from '@gated/core';
 
 /**
  * Reads float-valued integer indices into an `Int32Array`, checking each against `[0, bound)`. Core

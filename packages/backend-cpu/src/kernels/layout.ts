@@ -1,5 +1,6 @@
+import { contiguousStrides, sizeOfShape } from '@gated/core';
 import type { Shape } from '@gated/core';
-import { coalesce, contiguousStrides, sizeOfShape } from './strides';
+import { coalesce } from './strides';
 
 // Rows shorter than this are copied element by element; longer ones with `TypedArray.set`, whose
 // call overhead only pays off on longer runs.

@@ -1,5 +1,5 @@
+import { broadcastStrides, sizeOfShape } from '@gated/core';
 import type { Shape } from '@gated/core';
-import { broadcastStrides, sizeOfShape } from './strides';
 import { transposeInto } from './layout';
 
 // Tile sizes for the `A · B` kernel: a KB×JB block of B (64 × 256 floats = 64 KiB) stays in L2 while

@@ -1,5 +1,5 @@
-import { ValueError, type ReduceOp, type Shape } from '@gated/core';
-import { coalesce, contiguousStrides } from './strides';
+import { ValueError, type ReduceOp, type Shape, contiguousStrides } from '@gated/core';
+import { coalesce } from './strides';
 
 /** The value a reduction over zero elements gives. */
 export function reduceIdentity(op: ReduceOp): number {

@@ -1,37 +1,5 @@
 import type { Shape } from '@gated/core';
 
-/** Row-major strides of a contiguous tensor of `shape`. */
-export function contiguousStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i];
-  }
-  return strides;
-}
-
-/** Number of elements of `shape` (1 for a scalar). */
-export function sizeOfShape(shape: Shape): number {
-  let n = 1;
-  for (let i = 0; i < shape.length; i++) n *= shape[i];
-  return n;
-}
-
-/**
- * Strides that read a contiguous tensor of `shape` as if it were broadcast to `outShape` (NumPy
- * rules, aligned on the right): 0 on every axis the tensor lacks or has size 1.
- */
-export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const own = contiguousStrides(shape);
-  const offset = outShape.length - shape.length;
-  const strides = new Array<number>(outShape.length).fill(0);
-  for (let i = 0; i < shape.length; i++) {
-    strides[offset + i] = shape[i] === 1 ? 0 : own[i];
-  }
-  return strides;
-}
-
 /** A shape walked by several operands at once, each with its own strides. */
 export interface StridedLoop {
   readonly shape: number[];

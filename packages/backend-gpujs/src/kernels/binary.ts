@@ -1,7 +1,8 @@
+import { broadcastStrides, sizeOfShape } from '@gated/core';
 import type { BinaryOp, Shape, TensorRef } from '@gated/core';
 import type { GpujsStorage } from '../gpujs-storage';
 import type { GpujsRuntime } from '../runtime';
-import { NAN, NEG_INF, POS_INF, SPECIALS, broadcastStrides, kernelSource, shapeKey, sizeOfShape, stridedIndexCode } from './source';
+import { NAN, NEG_INF, POS_INF, SPECIALS, kernelSource, shapeKey, stridedIndexCode } from './source';
 
 /**
  * The statements of `op(x, y)` for one pair of elements. Comparisons give 1 or 0; `maximum` /

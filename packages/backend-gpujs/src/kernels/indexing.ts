@@ -1,7 +1,8 @@
+import { contiguousStrides, sizeOfShape } from '@gated/core';
 import type { Shape, TensorRef } from '@gated/core';
 import type { GpujsStorage } from '../gpujs-storage';
 import type { GpujsRuntime } from '../runtime';
-import { contiguousStrides, kernelSource, lit, shapeKey, sizeOfShape, stridedIndexCode } from './source';
+import { kernelSource, lit, shapeKey, stridedIndexCode } from './source';
 
 /** Entries of `x` along `axis` at the integer-valued `indices`. */
 export function gather(runtime: GpujsRuntime, x: TensorRef<GpujsStorage>, indices: GpujsStorage, count: number, axis: number): GpujsStorage {

@@ -1,7 +1,8 @@
+import { contiguousStrides, sizeOfShape } from '@gated/core';
 import type { Shape, TensorRef } from '@gated/core';
 import type { GpujsStorage } from '../gpujs-storage';
 import type { GpujsRuntime } from '../runtime';
-import { contiguousStrides, kernelSource, lit, shapeKey, sizeOfShape, stridedIndexCode, type StridedOperand } from './source';
+import { kernelSource, lit, shapeKey, stridedIndexCode, type StridedOperand } from './source';
 
 /**
  * Most textures one kernel samples. WebGL 1 guarantees 8 texture units per fragment shader, so a

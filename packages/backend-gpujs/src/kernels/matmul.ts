@@ -1,7 +1,8 @@
+import { broadcastStrides, sizeOfShape } from '@gated/core';
 import type { Shape, TensorRef } from '@gated/core';
 import type { GpujsStorage } from '../gpujs-storage';
 import type { GpujsRuntime } from '../runtime';
-import { broadcastStrides, kernelSource, lit, shapeKey, sizeOfShape, stridedIndexCode } from './source';
+import { kernelSource, lit, shapeKey, stridedIndexCode } from './source';
 
 /**
  * Batched `a · b` with optional transposes and broadcast batch dimensions: one thread per output

@@ -1,7 +1,8 @@
+import { contiguousStrides, sizeOfShape } from '@gated/core';
 import type { ReduceOp, TensorRef } from '@gated/core';
 import type { GpujsStorage } from '../gpujs-storage';
 import type { GpujsRuntime } from '../runtime';
-import { NAN, NEG_INF, POS_INF, SPECIALS, contiguousStrides, kernelSource, lit, shapeKey, sizeOfShape, stridedIndexCode } from './source';
+import { NAN, NEG_INF, POS_INF, SPECIALS, kernelSource, lit, shapeKey, stridedIndexCode } from './source';
 
 /**
  * Reduces `x` over `axes`: one thread per output element, looping over the reduced axes (nested

@@ -1,4 +1,4 @@
-import type { Shape } from '@gated/core';
+import { contiguousStrides, type Shape } from '@gated/core';
 
 /**
  * Helpers that write gpu.js kernel sources. Kernels are generated as strings per shape signature:
@@ -26,36 +26,6 @@ export const SPECIALS = 'sp';
 export const NAN = `${SPECIALS}[0]`;
 export const POS_INF = `${SPECIALS}[1]`;
 export const NEG_INF = `${SPECIALS}[2]`;
-
-/** Row-major strides of a contiguous tensor of `shape`. */
-export function contiguousStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i];
-  }
-  return strides;
-}
-
-/** Number of elements of `shape` (1 for a scalar). */
-export function sizeOfShape(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-/**
- * Strides that read a contiguous tensor of `shape` as if broadcast to `outShape` (NumPy rules,
- * aligned on the right): 0 on every axis the tensor lacks or has size 1.
- */
-export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const own = contiguousStrides(shape);
-  const offset = outShape.length - shape.length;
-  const strides = new Array<number>(outShape.length).fill(0);
-  for (let i = 0; i < shape.length; i++) strides[offset + i] = shape[i] === 1 ? 0 : own[i];
-  return strides;
-}
 
 /** An operand read at a strided position of the output's multi-index. */
 export interface StridedOperand {

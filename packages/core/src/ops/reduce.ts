@@ -1,6 +1,6 @@
 import type { ReduceOp } from '../backend/backend';
 import { noGrad } from '../autograd/grad-mode';
-import { normalizeAxes, sizeOf } from '../tensor/shape';
+import { normalizeAxes, sizeOfShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { backendOf, record, refOf } from './record';
 import { mul, div, eq, scalarOp } from './binary';
@@ -46,7 +46,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
 /** Mean over `axes` (all when omitted). The mean over zero elements is NaN, as in PyTorch. */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   const normalized = normalizeAxes('mean', axes, x.rank);
-  const count = sizeOf(normalized.map((a) => x.shape[a]));
+  const count = sizeOfShape(normalized.map((a) => x.shape[a]));
   return scalarOp('div', sum(x, normalized, keepDims), count);
 }
 

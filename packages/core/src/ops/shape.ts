@@ -1,5 +1,5 @@
 import { ShapeError, ValueError, formatShape } from '../errors';
-import { assertValidShape, broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../tensor/shape';
+import { assertValidShape, broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, sizeOfShape } from '../tensor/shape';
 import { viewOf, type Tensor } from '../tensor/tensor';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { backendOf, record, refOf } from './record';
@@ -21,15 +21,15 @@ function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
   const unknown = out.indexOf(-1);
   if (unknown !== out.lastIndexOf(-1)) throw new ValueError(`${op}: at most one dimension may be -1, got ${formatShape(shape)}`);
   if (unknown >= 0) {
-    const known = sizeOf(out.filter((_, i) => i !== unknown));
+    const known = sizeOfShape(out.filter((_, i) => i !== unknown));
     if (known === 0 || x.size % known !== 0) {
       throw new ShapeError(`${op}: cannot infer -1 in ${formatShape(shape)} for a tensor of shape ${formatShape(x.shape)} (${x.size} elements)`);
     }
     out[unknown] = x.size / known;
   }
   assertValidShape(op, out);
-  if (sizeOf(out) !== x.size) {
-    throw new ShapeError(`${op}: cannot view a tensor of shape ${formatShape(x.shape)} (${x.size} elements) as ${formatShape(shape)} (${sizeOf(out)} elements)`);
+  if (sizeOfShape(out) !== x.size) {
+    throw new ShapeError(`${op}: cannot view a tensor of shape ${formatShape(x.shape)} (${x.size} elements) as ${formatShape(shape)} (${sizeOfShape(out)} elements)`);
   }
   return out;
 }
@@ -40,7 +40,7 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
   const s = normalizeAxis('flatten', startAxis, x.rank);
   const e = normalizeAxis('flatten', endAxis, x.rank);
   if (e < s) throw new ValueError(`flatten: endAxis (${endAxis}) must not come before startAxis (${startAxis})`);
-  return reshape(x, [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
+  return reshape(x, [...x.shape.slice(0, s), sizeOfShape(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
 /** Removes size-1 axes: the given ones (each must have size 1), or all of them. */

@@ -2,7 +2,7 @@ import type { Backend, Shape } from '../backend/backend';
 import { resolveBackend } from '../backend/default';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { defaultGenerator, type Generator } from '../random';
-import { assertValidShape, sizeOf } from './shape';
+import { assertValidShape, sizeOfShape } from './shape';
 import { fromStorage, type NestedArray, type Tensor, type TensorOptions } from './tensor';
 
 /** Options of the random creation functions. */
@@ -37,13 +37,13 @@ export function tensor(values: number | NestedArray | ArrayLike<number>, shape?:
     inferred = [flat.length];
   } else {
     inferred = nestedShape(values as NestedArray[]);
-    flat = new Float32Array(sizeOf(inferred));
+    flat = new Float32Array(sizeOfShape(inferred));
     flattenInto(values as NestedArray[], inferred, flat);
   }
   if (shape !== undefined) {
     assertValidShape('tensor', shape);
-    if (sizeOf(shape) !== flat.length) {
-      throw new ShapeError(`tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} values, got ${flat.length}`);
+    if (sizeOfShape(shape) !== flat.length) {
+      throw new ShapeError(`tensor: shape ${formatShape(shape)} needs ${sizeOfShape(shape)} values, got ${flat.length}`);
     }
     inferred = [...shape];
   }
@@ -82,7 +82,7 @@ export function full(shape: readonly number[], value: number, options: TensorOpt
   assertValidShape('full', shape);
   if (typeof value !== 'number') throw new ValueError(`full: value must be a number, got ${typeof value}`);
   const backend: Backend = resolveBackend(options.backend);
-  return fromStorage(backend, backend.fill(sizeOf(shape), value), shape, options.requiresGrad ?? false);
+  return fromStorage(backend, backend.fill(sizeOfShape(shape), value), shape, options.requiresGrad ?? false);
 }
 
 /** A tensor of zeros. */
@@ -123,7 +123,7 @@ export function uniform(shape: readonly number[], low = 0, high = 1, options: Ra
     throw new ValueError(`uniform: bounds must be finite with low ≤ high, got [${low}, ${high})`);
   }
   const g = options.generator ?? defaultGenerator;
-  const values = new Float32Array(sizeOf(shape));
+  const values = new Float32Array(sizeOfShape(shape));
   for (let i = 0; i < values.length; i++) values[i] = low + (high - low) * g.nextFloat();
   return make(values, shape, options);
 }
@@ -142,7 +142,7 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
     throw new ValueError(`randn: mean must be finite and std finite and ≥ 0, got mean ${mean}, std ${std}`);
   }
   const g = options.generator ?? defaultGenerator;
-  const values = new Float32Array(sizeOf(shape));
+  const values = new Float32Array(sizeOfShape(shape));
   for (let i = 0; i < values.length; i++) values[i] = mean + std * g.nextNormal();
   return make(values, shape, options);
 }

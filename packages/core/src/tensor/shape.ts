@@ -1,21 +1,33 @@
 import { ShapeError, ValueError, formatShape } from '../errors';
 import type { Shape } from '../backend/backend';
 
-/** Number of elements of a shape (1 for a scalar). */
-export function sizeOf(shape: Shape): number {
+/** Number of elements of a shape (1 for a scalar). For backend authors, like the other shape helpers. */
+export function sizeOfShape(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-/** Row-major strides of a shape. */
-export function stridesOf(shape: Shape): number[] {
+/** Row-major strides of a contiguous tensor of `shape` (`[2, 3, 4]` → `[12, 4, 1]`). */
+export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
     s *= shape[i];
   }
+  return strides;
+}
+
+/**
+ * Strides that read a contiguous tensor of `shape` as if it were broadcast to `outShape` (NumPy
+ * rules, aligned on the right): 0 on every axis the tensor lacks or has size 1.
+ */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const own = contiguousStrides(shape);
+  const offset = outShape.length - shape.length;
+  const strides = new Array<number>(outShape.length).fill(0);
+  for (let i = 0; i < shape.length; i++) strides[offset + i] = shape[i] === 1 ? 0 : own[i];
   return strides;
 }
 

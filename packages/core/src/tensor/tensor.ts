@@ -2,7 +2,7 @@ import type { Backend, Shape } from '../backend/backend';
 import { AutogradError, BackendError, DisposedError, ShapeError, formatShape } from '../errors';
 import type { GradNode } from '../autograd/node';
 import { trackTensor } from '../memory';
-import { sizeOf } from './shape';
+import { sizeOfShape } from './shape';
 import * as ops from '../ops';
 import { runBackward, type BackwardOptions } from '../autograd/backward';
 
@@ -65,7 +65,7 @@ export class Tensor {
   constructor(ref: DataRef, shape: Shape, requiresGrad = false, gradNode: GradNode | null = null) {
     this.ref = ref;
     this.shape = Object.freeze([...shape]);
-    this.size = sizeOf(shape);
+    this.size = sizeOfShape(shape);
     this.requiresGrad = requiresGrad;
     this.gradNode = gradNode;
     finalizer.register(this, ref, this);
@@ -248,7 +248,7 @@ function toNested(values: Float32Array, shape: Shape): NestedArray {
   if (shape.length === 0) return values[0];
   const build = (offset: number, dim: number): NestedArray[] => {
     const n = shape[dim];
-    const stride = sizeOf(shape.slice(dim + 1));
+    const stride = sizeOfShape(shape.slice(dim + 1));
     const out: NestedArray[] = [];
     for (let i = 0; i < n; i++) {
       out.push(dim === shape.length - 1 ? values[offset + i] : build(offset + i * stride, dim + 1));

@@ -88,7 +88,7 @@ function sample(generator: Generator, n: number, domain: Domain): Float32Array {
   return out;
 }
 
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const sizeOfShape = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 const widen = (t: Tolerance, extra: Tolerance): Tolerance => ({ atol: t.atol + extra.atol, rtol: t.rtol + extra.rtol });
 
 const sigmoid64 = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
@@ -129,7 +129,7 @@ function unarySpecs(): OpSpec[] {
         inputs: [{ shape, domain }],
         fn,
         ref: (x) => refMap(x, f64),
-        grad: hasGrad && sizeOf(shape) > 0,
+        grad: hasGrad && sizeOfShape(shape) > 0,
         tolerance: name === 'softplus' || name === 'logSigmoid' ? TOLERANCE.accumulation : TOLERANCE.elementwise,
       });
     }
@@ -184,7 +184,7 @@ function binarySpecs(): OpSpec[] {
         inputs: [{ shape: sa, domain: da }, { shape: sb, domain: db }],
         fn,
         ref: (a, b) => refZip([a, b], f64),
-        grad: sizeOf(sa) > 0 && sizeOf(sb) > 0,
+        grad: sizeOfShape(sa) > 0 && sizeOfShape(sb) > 0,
       });
     }
   }
@@ -356,7 +356,7 @@ function matmulSpecs(): OpSpec[] {
       inputs: [{ shape: sa }, { shape: sb }],
       fn: ops.matmul,
       ref: refMatmul,
-      grad: sizeOf(sa) > 0 && sizeOf(sb) > 0,
+      grad: sizeOfShape(sa) > 0 && sizeOfShape(sb) > 0,
       tolerance: TOLERANCE.accumulation,
     });
   }
@@ -793,7 +793,7 @@ export function conformanceCases(createBackend: () => Backend, options: Conforma
       const b = getBackend();
       const generator = new Generator(1000 + index);
       const inputs = spec.inputs.map((input, i) => {
-        const values = spec.values?.[i] ? Float32Array.from(spec.values[i]) : sample(generator, sizeOf(input.shape), input.domain ?? 'any');
+        const values = spec.values?.[i] ? Float32Array.from(spec.values[i]) : sample(generator, sizeOfShape(input.shape), input.domain ?? 'any');
         return tensor(values, input.shape, { backend: b });
       });
       const expected = spec.ref(...inputs.map((x) => new Float64Tensor(x.shape, Float64Array.from(x.dataSync()))));
@@ -802,7 +802,7 @@ export function conformanceCases(createBackend: () => Backend, options: Conforma
         throw new Error(`${spec.name}: expected shape [${expected.shape.join(', ')}], got [${out.shape.join(', ')}]`);
       }
       assertClose(await out.data(), expected.data, widen(spec.tolerance ?? TOLERANCE.elementwise, extra), `${spec.name} forward`);
-      const wantGrad = spec.grad ?? spec.inputs.every((input) => sizeOf(input.shape) > 0);
+      const wantGrad = spec.grad ?? spec.inputs.every((input) => sizeOfShape(input.shape) > 0);
       if (wantGrad) {
         gradcheck(spec.fn, inputs, { reference: spec.ref, checkInputs: spec.gradInputs, label: `${spec.name} gradient` });
       }

@@ -1,3 +1,5 @@
+import { contiguousStrides, sizeOfShape } from '../tensor/shape';
+
 /**
  * A plain float64 n-dimensional array and the handful of operations the conformance suite needs to
  * compute expected values independently of any backend.
@@ -17,20 +19,10 @@ export class Float64Tensor {
   }
 }
 
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-const stridesOf = (shape: readonly number[]): number[] => {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-};
 
 /** Visits every multi-index of `shape` in row-major order. */
 function forEachIndex(shape: readonly number[], fn: (index: number[], flat: number) => void): void {
-  const n = sizeOf(shape);
+  const n = sizeOfShape(shape);
   const index = new Array<number>(shape.length).fill(0);
   for (let flat = 0; flat < n; flat++) {
     fn(index, flat);
@@ -57,7 +49,7 @@ export function refBroadcastShape(a: readonly number[], b: readonly number[]): n
 }
 
 function broadcastOffset(shape: readonly number[], outShape: readonly number[]): (index: number[]) => number {
-  const strides = stridesOf(shape);
+  const strides = contiguousStrides(shape);
   const offset = outShape.length - shape.length;
   return (index) => {
     let o = 0;
@@ -70,7 +62,7 @@ function broadcastOffset(shape: readonly number[], outShape: readonly number[]):
 export function refZip(inputs: readonly Float64Tensor[], fn: (...v: number[]) => number): Float64Tensor {
   const outShape = inputs.map((t) => t.shape).reduce((a, b) => refBroadcastShape(a, b), [] as readonly number[]);
   const offsets = inputs.map((t) => broadcastOffset(t.shape, outShape));
-  const out = new Float64Array(sizeOf(outShape));
+  const out = new Float64Array(sizeOfShape(outShape));
   forEachIndex(outShape, (index, flat) => {
     out[flat] = fn(...inputs.map((t, i) => t.data[offsets[i](index)]));
   });
@@ -81,8 +73,8 @@ export function refZip(inputs: readonly Float64Tensor[], fn: (...v: number[]) =>
 export function refReduce(x: Float64Tensor, axes: readonly number[], keepDims: boolean, init: number, fn: (acc: number, v: number) => number): Float64Tensor {
   const norm = axes.map((a) => (a < 0 ? a + x.shape.length : a));
   const kept = x.shape.map((d, i) => (norm.includes(i) ? 1 : d));
-  const out = new Float64Array(sizeOf(kept)).fill(init);
-  const keptStrides = stridesOf(kept);
+  const out = new Float64Array(sizeOfShape(kept)).fill(init);
+  const keptStrides = contiguousStrides(kept);
   forEachIndex(x.shape, (index, flat) => {
     let o = 0;
     for (let d = 0; d < index.length; d++) if (!norm.includes(d)) o += index[d] * keptStrides[d];
@@ -100,7 +92,7 @@ export function refMatmul(a: Float64Tensor, b: Float64Tensor): Float64Tensor {
   const batch = refBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const aOff = broadcastOffset([...a.shape.slice(0, -2)], batch);
   const bOff = broadcastOffset([...b.shape.slice(0, -2)], batch);
-  const out = new Float64Array(sizeOf(batch) * m * n);
+  const out = new Float64Array(sizeOfShape(batch) * m * n);
   forEachIndex(batch, (index, flat) => {
     const ao = aOff(index) * m * k;
     const bo = bOff(index) * k * n;
@@ -118,7 +110,7 @@ export function refMatmul(a: Float64Tensor, b: Float64Tensor): Float64Tensor {
 /** Axis permutation. */
 export function refPermute(x: Float64Tensor, perm: readonly number[]): Float64Tensor {
   const shape = perm.map((p) => x.shape[p]);
-  const inStrides = stridesOf(x.shape);
+  const inStrides = contiguousStrides(x.shape);
   const out = new Float64Array(x.size);
   forEachIndex(shape, (index, flat) => {
     let o = 0;
@@ -130,8 +122,8 @@ export function refPermute(x: Float64Tensor, perm: readonly number[]): Float64Te
 
 /** The block `begin .. begin + size`. */
 export function refSlice(x: Float64Tensor, begin: readonly number[], size: readonly number[]): Float64Tensor {
-  const inStrides = stridesOf(x.shape);
-  const out = new Float64Array(sizeOf(size));
+  const inStrides = contiguousStrides(x.shape);
+  const out = new Float64Array(sizeOfShape(size));
   forEachIndex(size, (index, flat) => {
     let o = 0;
     for (let d = 0; d < size.length; d++) o += (index[d] + begin[d]) * inStrides[d];
@@ -144,8 +136,8 @@ export function refSlice(x: Float64Tensor, begin: readonly number[], size: reado
 export function refConcat(xs: readonly Float64Tensor[], axis: number): Float64Tensor {
   const shape = [...xs[0].shape];
   shape[axis] = xs.reduce((s, t) => s + t.shape[axis], 0);
-  const out = new Float64Array(sizeOf(shape));
-  const outStrides = stridesOf(shape);
+  const out = new Float64Array(sizeOfShape(shape));
+  const outStrides = contiguousStrides(shape);
   let offset = 0;
   for (const t of xs) {
     forEachIndex(t.shape, (index, flat) => {
@@ -161,8 +153,8 @@ export function refConcat(xs: readonly Float64Tensor[], axis: number): Float64Te
 /** Selection of `indices` along `axis`. */
 export function refGather(x: Float64Tensor, indices: readonly number[], axis: number): Float64Tensor {
   const shape = x.shape.map((d, i) => (i === axis ? indices.length : d));
-  const inStrides = stridesOf(x.shape);
-  const out = new Float64Array(sizeOf(shape));
+  const inStrides = contiguousStrides(x.shape);
+  const out = new Float64Array(sizeOfShape(shape));
   forEachIndex(shape, (index, flat) => {
     let o = 0;
     for (let d = 0; d < index.length; d++) o += (d === axis ? indices[index[d]] : index[d]) * inStrides[d];
