@@ -5,6 +5,7 @@ import { matmulTransposed } from '../ops/matmul';
 import { slice } from '../ops/shape';
 import { sigmoid, tanh } from '../ops/unary';
 import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './steps';
+import { Scratch } from './scratch';
 
 /**
  * Raw-storage arguments of one recurrent step, as the time loop of {@link recurrentLayer} passes them.
@@ -99,20 +100,6 @@ export interface RecurrentCell {
   stepBackward(backend: Backend, args: CellStepBackwardArgs): CellStepBackwardResult;
   /** The same step composed from recorded core ops: the op-by-op reference that the fast path must equal. */
   referenceStep(args: CellReferenceArgs): { h: Tensor; c: Tensor | null };
-}
-
-/** Frees the storages it was given on `free()`. */
-class Scratch {
-  private readonly items: unknown[] = [];
-  constructor(private readonly backend: Backend) {}
-  keep<S>(storage: S): S {
-    this.items.push(storage);
-    return storage;
-  }
-  free(): void {
-    for (const s of this.items) this.backend.dispose(s);
-    this.items.length = 0;
-  }
 }
 
 /** `a·bᵀ` (or `a·b` with `transposeB = false`) of row-major matrices, plus an optional bias row. */

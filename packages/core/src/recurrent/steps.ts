@@ -9,25 +9,13 @@ import type {
   LstmStepBackwardResult,
   LstmStepResult,
 } from '../backend/backend';
+import { Scratch } from './scratch';
 
 /**
  * Composed defaults for the optional fused recurrent kernels, written with the required primitives
  * only. They define the numbers a fused kernel must reproduce, and they run on any backend that
  * leaves the fused kernels out (more kernel launches, same results).
  */
-
-/** A scratch list that frees every intermediate storage when the composition is done. */
-class Scratch {
-  private readonly items: unknown[] = [];
-  constructor(private readonly backend: Backend) {}
-  keep<S>(storage: S): S {
-    this.items.push(storage);
-    return storage;
-  }
-  free(): void {
-    for (const s of this.items) this.backend.dispose(s);
-  }
-}
 
 function columns(backend: Backend, s: unknown, batch: number, width: number, begin: number, count: number): unknown {
   return backend.slice({ storage: s, shape: [batch, width] }, [0, begin], [batch, count]);
