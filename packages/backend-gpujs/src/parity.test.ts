@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Generator, add, mul, scope, sum, type Backend, type Tensor } from '@gated/core';
+import { Generator, scope, type Backend } from '@gated/core';
 import {
   TOLERANCE,
   assertClose,
-  fixtureTensor,
+  fixtureRecurrentOptions,
   maxRelativeError,
   parseFixtureCases,
+  runRecurrentFixtureCase,
   type FixtureTensor,
   type RecurrentFixtureCase,
   type Tolerance,
@@ -64,91 +65,40 @@ interface Result {
   readonly values: Float32Array;
 }
 
-const int = (v: unknown) => v as number;
-const flag = (v: unknown) => v as boolean;
-
-/** Σ t ⊙ w for a fixture loss weight `w`. */
-function weighted(t: Tensor, w: FixtureTensor, backend: Backend): Tensor {
-  return sum(mul(t, fixtureTensor(w, backend)));
-}
-
 /**
- * Runs one fixture case on `backend` the way the package fixture suites do (load the state dict,
- * forward, loss = Σ outputs ⊙ lossWeights, backward) and returns every output and gradient.
+ * Runs one fixture case on `backend` through core's shared runner (the one the package fixture suites
+ * use: load the state dict, forward, loss = Σ outputs ⊙ lossWeights, backward) and reads every output
+ * and gradient back.
  */
 function runCase(family: Family, c: RecurrentFixtureCase, backend: Backend): { loss: number; results: Result[] } {
-  const results: Result[] = [];
-  const record = (label: string, t: Tensor, expected: FixtureTensor, kind: Kind) =>
-    results.push({ label, kind, expected, shape: [...t.shape], values: t.dataSync() });
-  const cfg = c.config;
-  const input = fixtureTensor(c.inputs.input as FixtureTensor, backend, true);
-  const optional = (name: string) => (c.inputs[name] ? fixtureTensor(c.inputs[name] as FixtureTensor, backend, true) : undefined);
-  const lengths = c.inputs.lengths as number[] | undefined;
-  let loss: Tensor;
-  let params: Record<string, Tensor>;
-  const states: [string, Tensor | undefined][] = [];
-  if (c.module === 'GRUCell' || c.module === 'LSTMCell') {
-    const options = { inputSize: int(cfg.input_size), hiddenSize: int(cfg.hidden_size), bias: flag(cfg.bias), backend };
+  const options = { ...fixtureRecurrentOptions(c.config), backend };
+  const { loss, comparisons } = runRecurrentFixtureCase(c, backend, ({ input, states, lengths }) => {
+    const forwardOptions = lengths ? { lengths } : {};
     if (family === 'gru') {
-      const cell = new GRUCell(options);
-      cell.loadStateDict(c.params);
-      const hx = optional('hx');
-      const h = cell.forward(input, hx);
-      record('h', h, c.outputs.h, 'forward');
-      loss = weighted(h, c.lossWeights.Wh, backend);
-      params = cell.stateDict();
-      states.push(['hx', hx]);
-    } else {
+      if (c.module === 'GRUCell') {
+        const cell = new GRUCell(options);
+        cell.loadStateDict(c.params);
+        return { outputs: { h: cell.forward(input, states.hx) }, params: cell.stateDict() };
+      }
+      const gru = new GRU({ ...options, resetAfter: c.config.reset_after as boolean });
+      gru.loadStateDict(c.params);
+      const { output, hN } = gru.forward(input, states.h0, forwardOptions);
+      return { outputs: { output, hN }, params: gru.stateDict() };
+    }
+    if (c.module === 'LSTMCell') {
       const cell = new LSTMCell(options);
       cell.loadStateDict(c.params);
-      const [hx, cx] = [optional('hx'), optional('cx')];
-      const out = cell.forward(input, hx && cx ? { h: hx, c: cx } : undefined);
-      record('h', out.h, c.outputs.h, 'forward');
-      record('c', out.c, c.outputs.c, 'forward');
-      loss = add(weighted(out.h, c.lossWeights.Wh, backend), weighted(out.c, c.lossWeights.Wc, backend));
-      params = cell.stateDict();
-      states.push(['hx', hx], ['cx', cx]);
+      const { hx, cx } = states;
+      const { h, c: cNext } = cell.forward(input, hx && cx ? { h: hx, c: cx } : undefined);
+      return { outputs: { h, c: cNext }, params: cell.stateDict() };
     }
-  } else {
-    const options = {
-      inputSize: int(cfg.input_size),
-      hiddenSize: int(cfg.hidden_size),
-      numLayers: int(cfg.num_layers),
-      bias: flag(cfg.bias),
-      batchFirst: flag(cfg.batch_first),
-      bidirectional: flag(cfg.bidirectional),
-      backend,
-    };
-    if (family === 'gru') {
-      const gru = new GRU({ ...options, resetAfter: flag(cfg.reset_after) });
-      gru.loadStateDict(c.params);
-      const h0 = optional('h0');
-      const { output, hN } = gru.forward(input, h0, lengths ? { lengths } : {});
-      record('output', output, c.outputs.output, 'forward');
-      record('hN', hN, c.outputs.hN, 'forward');
-      loss = add(weighted(output, c.lossWeights.Wout, backend), weighted(hN, c.lossWeights.WhN, backend));
-      params = gru.stateDict();
-      states.push(['h0', h0]);
-    } else {
-      const lstm = new LSTM(options);
-      lstm.loadStateDict(c.params);
-      const [h0, c0] = [optional('h0'), optional('c0')];
-      const { output, hN, cN } = lstm.forward(input, { h0, c0 }, lengths ? { lengths } : {});
-      record('output', output, c.outputs.output, 'forward');
-      record('hN', hN, c.outputs.hN, 'forward');
-      record('cN', cN, c.outputs.cN, 'forward');
-      loss = add(add(weighted(output, c.lossWeights.Wout, backend), weighted(hN, c.lossWeights.WhN, backend)), weighted(cN, c.lossWeights.WcN, backend));
-      params = lstm.stateDict();
-      states.push(['h0', h0], ['c0', c0]);
-    }
-  }
-  const lossValue = loss.item();
-  loss.backward();
-  record('dInput', input.grad!, c.grads.input, 'gradient');
-  for (const [name, state] of states) if (state) record(`d${name}`, state.grad!, c.grads[name], 'gradient');
-  expect(Object.keys(params)).toEqual(Object.keys(c.params));
-  for (const [key, expected] of Object.entries(c.grads.params)) record(`d${key}`, params[key].grad!, expected, 'gradient');
-  return { loss: lossValue, results };
+    const lstm = new LSTM(options);
+    lstm.loadStateDict(c.params);
+    const { output, hN, cN } = lstm.forward(input, { h0: states.h0, c0: states.c0 }, forwardOptions);
+    return { outputs: { output, hN, cN }, params: lstm.stateDict() };
+  });
+  const results = comparisons.map((r) => ({ label: r.label, kind: r.kind, expected: r.expected, shape: [...r.actual.shape], values: r.actual.dataSync() }));
+  return { loss, results };
 }
 
 // backend-cpu's results, computed once per case and shared by the modes.

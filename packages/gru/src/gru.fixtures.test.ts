@@ -1,7 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mul, sum, add } from '@gated/core';
 import { readFileSync } from 'node:fs';
-import { FixtureChecker, TOLERANCE, fixtureTensor, parseFixtureCases, type FixtureTensor, type RecurrentFixtureCase as FixtureCase } from '@gated/core/testing';
+import {
+  FixtureChecker,
+  TOLERANCE,
+  fixtureRecurrentOptions,
+  parseFixtureCases,
+  runRecurrentFixtureCase,
+  type RecurrentFixtureCase as FixtureCase,
+} from '@gated/core/testing';
 import { CpuBackend } from '@gated/backend-cpu';
 import { GRU, GRUCell } from './index';
 
@@ -13,50 +19,24 @@ const backend = new CpuBackend();
 const checker = new FixtureChecker({ forward: TOLERANCE.pytorchForward, gradient: TOLERANCE.pytorchGradient });
 const loadFixture = (name: string) => parseFixtureCases(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'), name);
 
-function runSequenceCase(name: string, c: FixtureCase, useReference: boolean): void {
-  const cfg = c.config;
-  const gru = new GRU({
-    inputSize: cfg.input_size as number,
-    hiddenSize: cfg.hidden_size as number,
-    numLayers: cfg.num_layers as number,
-    bias: cfg.bias as boolean,
-    batchFirst: cfg.batch_first as boolean,
-    bidirectional: cfg.bidirectional as boolean,
-    resetAfter: cfg.reset_after as boolean,
-    backend,
+/** Runs a GRU or GRUCell case through the shared runner and checks every output and gradient. */
+function runCase(name: string, c: FixtureCase, useReference: boolean): void {
+  const options = { ...fixtureRecurrentOptions(c.config), backend };
+  const { loss, comparisons } = runRecurrentFixtureCase(c, backend, ({ input, states, lengths }) => {
+    if (c.module === 'GRUCell') {
+      const cell = new GRUCell(options);
+      cell.useReference = useReference;
+      cell.loadStateDict(c.params);
+      return { outputs: { h: cell.forward(input, states.hx) }, params: cell.stateDict() };
+    }
+    const gru = new GRU({ ...options, resetAfter: c.config.reset_after as boolean });
+    gru.useReference = useReference;
+    gru.loadStateDict(c.params);
+    const { output, hN } = gru.forward(input, states.h0, lengths ? { lengths } : {});
+    return { outputs: { output, hN }, params: gru.stateDict() };
   });
-  gru.useReference = useReference;
-  gru.loadStateDict(c.params);
-  const x = fixtureTensor(c.inputs.input as FixtureTensor, backend, true);
-  const h0 = c.inputs.h0 ? fixtureTensor(c.inputs.h0 as FixtureTensor, backend, true) : undefined;
-  const lengths = c.inputs.lengths as number[] | undefined;
-  const { output, hN } = gru.forward(x, h0, lengths ? { lengths } : {});
-  checker.check(`${name} output`, output, c.outputs.output, 'forward');
-  checker.check(`${name} hN`, hN, c.outputs.hN, 'forward');
-  const loss = add(sum(mul(output, fixtureTensor(c.lossWeights.Wout, backend))), sum(mul(hN, fixtureTensor(c.lossWeights.WhN, backend))));
-  expect(loss.item()).toBeCloseTo(c.loss, 4);
-  loss.backward();
-  checker.check(`${name} dInput`, x.grad!, c.grads.input, 'gradient');
-  if (h0) checker.check(`${name} dh0`, h0.grad!, c.grads.h0, 'gradient');
-  const params = gru.stateDict();
-  expect(Object.keys(params)).toEqual(Object.keys(c.params));
-  for (const [key, expected] of Object.entries(c.grads.params)) checker.check(`${name} d${key}`, params[key].grad!, expected, 'gradient');
-}
-
-function runCellCase(name: string, c: FixtureCase, useReference: boolean): void {
-  const cfg = c.config;
-  const cell = new GRUCell({ inputSize: cfg.input_size as number, hiddenSize: cfg.hidden_size as number, bias: cfg.bias as boolean, backend });
-  cell.useReference = useReference;
-  cell.loadStateDict(c.params);
-  const x = fixtureTensor(c.inputs.input as FixtureTensor, backend, true);
-  const hx = c.inputs.hx ? fixtureTensor(c.inputs.hx as FixtureTensor, backend, true) : undefined;
-  const h = cell.forward(x, hx);
-  checker.check(`${name} h`, h, c.outputs.h, 'forward');
-  sum(mul(h, fixtureTensor(c.lossWeights.Wh, backend))).backward();
-  checker.check(`${name} dInput`, x.grad!, c.grads.input, 'gradient');
-  if (hx) checker.check(`${name} dhx`, hx.grad!, c.grads.hx, 'gradient');
-  const params = cell.stateDict();
-  for (const [key, expected] of Object.entries(c.grads.params)) checker.check(`${name} d${key}`, params[key].grad!, expected, 'gradient');
+  expect(loss).toBeCloseTo(c.loss, 4);
+  for (const r of comparisons) checker.check(`${name} ${r.label}`, r.actual, r.expected, r.kind);
 }
 
 const suites: [string, Record<string, FixtureCase>][] = [
@@ -69,8 +49,7 @@ for (const [title, cases] of suites) {
     describe(`${title}, ${useReference ? 'op-by-op reference path' : 'fast path'}`, () => {
       for (const [name, c] of Object.entries(cases)) {
         it(`${name}: ${c.description}`, () => {
-          if (c.module === 'GRUCell') runCellCase(name, c, useReference);
-          else runSequenceCase(name, c, useReference);
+          runCase(name, c, useReference);
         });
       }
     });

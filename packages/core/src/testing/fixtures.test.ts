@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '@gated/backend-cpu';
 import { tensor } from '../tensor/creation';
-import { FixtureChecker, fixtureTensor, maxRelativeError, parseFixtureCases } from './fixtures';
+import { mul } from '../ops/binary';
+import { FixtureChecker, fixtureRecurrentOptions, fixtureTensor, maxRelativeError, parseFixtureCases, runRecurrentFixtureCase, type RecurrentFixtureCase } from './fixtures';
 import { TOLERANCE } from './tolerance';
 
 const backend = new CpuBackend();
@@ -43,5 +44,45 @@ describe('FixtureChecker', () => {
     const t = tensor([1, 2], undefined, { backend });
     expect(() => checker.check('out', t, { shape: [1, 2], data: [1, 2] }, 'forward')).toThrow('out: expected shape [1, 2], got [2]');
     expect(() => checker.check('out', t, { shape: [2], data: [1, 2.01] }, 'forward')).toThrow(/out/);
+  });
+});
+
+describe('runRecurrentFixtureCase', () => {
+  // A one-parameter "module" h = w ⊙ x, so that the expected loss and gradients are easy to write down.
+  const c: RecurrentFixtureCase = {
+    module: 'Toy',
+    description: 'h = w * x',
+    config: { input_size: 2, hidden_size: 2, bias: false },
+    inputs: { input: { shape: [2], data: [1, 2] }, hx: null },
+    params: { w: { shape: [2], data: [3, 4] } },
+    outputs: { h: { shape: [2], data: [3, 8] } },
+    lossWeights: { Wh: { shape: [2], data: [1, -1] } },
+    loss: -5,
+    // The type intersects `params` with an index signature of tensors, which a literal cannot satisfy.
+    grads: { input: { shape: [2], data: [3, -4] }, params: { w: { shape: [2], data: [1, -2] } } } as unknown as RecurrentFixtureCase['grads'],
+  };
+  const w = () => fixtureTensor(c.params.w, backend, true);
+
+  it('forms the weighted loss, runs backward and pairs every output and gradient with the fixture', () => {
+    const weight = w();
+    const { loss, comparisons } = runRecurrentFixtureCase(c, backend, ({ input, states }) => {
+      expect(states.hx).toBeUndefined();
+      return { outputs: { h: mul(input, weight) }, params: { w: weight } };
+    });
+    expect(loss).toBe(-5);
+    expect(comparisons.map((r) => [r.label, r.kind, Array.from(r.actual.dataSync())])).toEqual([
+      ['h', 'forward', [3, 8]],
+      ['dInput', 'gradient', [3, -4]],
+      ['dw', 'gradient', [1, -2]],
+    ]);
+    expect(fixtureRecurrentOptions(c.config)).toEqual({ inputSize: 2, hiddenSize: 2, bias: false });
+  });
+
+  it('names a missing output and a state dict that differs from the fixture', () => {
+    const weight = w();
+    expect(() => runRecurrentFixtureCase(c, backend, () => ({ outputs: {}, params: { w: weight } }))).toThrow("Toy: the run returned no 'h'");
+    expect(() => runRecurrentFixtureCase(c, backend, ({ input }) => ({ outputs: { h: mul(input, weight) }, params: { v: weight } }))).toThrow(
+      "Toy: state dict keys [v] differ from the fixture's [w]",
+    );
   });
 });

@@ -10,10 +10,16 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradch
 export {
   FIXTURE_FORMAT,
   FixtureChecker,
+  fixtureRecurrentOptions,
   fixtureTensor,
+  runRecurrentFixtureCase,
   maxRelativeError,
   parseFixtureCases,
+  type FixtureComparison,
+  type FixtureRecurrentOptions,
   type FixtureTensor,
+  type RecurrentFixtureInputs,
+  type RecurrentFixtureOutputs,
   type RecurrentFixtureCase,
 } from './fixtures';
 export { TOLERANCE, assertClose, isClose, type Tolerance } from './tolerance';
