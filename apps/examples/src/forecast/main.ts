@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Adam, Generator, clipGradNorm, mseLoss, noGrad, setBackend, tensor } from '@gated/core';
-import { createBackend } from '../shared/backend';
+import { Adam, Generator, clipGradNorm, mseLoss, noGrad, tensor } from '@gated/core';
+import { useBackend } from '../shared/backend';
 import { commonOptions } from '../shared/common-options';
 import { ModelFileError, choiceField, integerField, loadWeights, numberField, readConfig, saveModel } from '../shared/model-files';
 import { UsageError, helpText, parseArgs, type OptionSpec } from '../shared/options';
@@ -79,6 +79,8 @@ export interface ForecastResult {
   readonly history: EpochRecord[];
   readonly secondsPerEpoch: number;
   readonly testMonths: number;
+  /** The trained model (left out of results.json). */
+  readonly model: Forecaster;
 }
 
 /** `npm run example:forecast -- [options]`. */
@@ -89,7 +91,7 @@ export async function trainForecast(argv: readonly string[], io: ExampleIo): Pro
     return null;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (the commands are: train (default), predict)`);
-  setBackend(await createBackend((values.backend as string | undefined) ?? 'cpu'));
+  await useBackend((values.backend as string | undefined) ?? 'cpu');
   const out = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT);
   const window = (values.window as number | undefined) ?? 24;
   const cutoffYear = (values['cutoff-year'] as number | undefined) ?? 2009;
@@ -146,6 +148,7 @@ export async function trainForecast(argv: readonly string[], io: ExampleIo): Pro
     history,
     secondsPerEpoch: history.reduce((s, h) => s + h.seconds, 0) / history.length,
     testMonths: testMonths.length,
+    model,
   };
   mkdirSync(out, { recursive: true });
   const shownFrom = cut - 8 * 12;
@@ -182,7 +185,7 @@ export async function trainForecast(argv: readonly string[], io: ExampleIo): Pro
       ],
     }),
   );
-  writeFileSync(join(out, 'results.json'), JSON.stringify({ argv, cutoffYear, filledMonths: series.filled, ...result }, null, 2) + '\n');
+  writeFileSync(join(out, 'results.json'), JSON.stringify({ argv, cutoffYear, filledMonths: series.filled, ...result, model: undefined }, null, 2) + '\n');
   io.stdout.write(
     `\nTest months ${testMonths.length} (${cutoffYear + 1} on), each forecast ${HORIZON} months ahead:\n` +
       `| forecast | RMSE (ppm) |\n| --- | --- |\n| ${config.cell.toUpperCase()} | ${result.rmse.toFixed(3)} |\n| seasonal naive (same month a year before) | ${result.seasonalNaiveRmse.toFixed(3)} |\n` +
@@ -234,7 +237,7 @@ export async function predictForecast(argv: readonly string[], io: ExampleIo): P
     if (!existsSync(path)) throw new UsageError(`no file at ${path}`);
     history = parseValues(readFileSync(path, 'utf8'), file);
   } else history = parseValues(positionals.join(' '), 'the command line');
-  setBackend(await createBackend((values.backend as string | undefined) ?? 'cpu'));
+  await useBackend((values.backend as string | undefined) ?? 'cpu');
   const model = loadForecaster(resolve(io.cwd, (values.model as string | undefined) ?? DEFAULT_OUT));
   const forecast = forecastAhead(model, [history], (values.steps as number | undefined) ?? 12)[0];
   io.stdout.write(`${forecast.map((v) => v.toFixed(2)).join(', ')}\n`);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Adam, CosineAnnealingLR, Generator, clipGradNorm, crossEntropy, noGrad, setBackend, tensor } from '@gated/core';
-import { createBackend } from '../shared/backend';
+import { Adam, CosineAnnealingLR, Generator, clipGradNorm, crossEntropy, noGrad, tensor } from '@gated/core';
+import { useBackend } from '../shared/backend';
 import { commonOptions } from '../shared/common-options';
 import { ModelFileError, choiceField, integerField, loadWeights, readConfig, saveModel } from '../shared/model-files';
 import { UsageError, helpText, parseArgs, type OptionSpec } from '../shared/options';
@@ -38,6 +38,8 @@ export interface MnistResult {
   readonly secondsPerEpoch: number;
   readonly history: EpochRecord[];
   readonly modelDir: string;
+  /** The trained model (left out of results.json). */
+  readonly model: DigitClassifier;
 }
 
 /** Test accuracy of `model` on `set` (evaluation mode, no graph). */
@@ -101,6 +103,7 @@ async function trainOne(
     secondsPerEpoch: history.reduce((s, r) => s + r.seconds, 0) / history.length,
     history,
     modelDir: options.modelDir,
+    model,
   };
 }
 
@@ -138,7 +141,7 @@ export async function trainMnist(argv: readonly string[], io: ExampleIo): Promis
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (the commands are: train (default), predict)`);
   if (values.compare === true && values.cell !== undefined) throw new UsageError('--compare trains both cells; leave out --cell');
-  setBackend(await createBackend((values.backend as string | undefined) ?? 'cpu'));
+  await useBackend((values.backend as string | undefined) ?? 'cpu');
   const out = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT);
   const cells: ('gru' | 'lstm')[] = values.compare === true ? ['gru', 'lstm'] : [((values.cell as 'gru' | 'lstm' | undefined) ?? 'gru')];
   const data = loadMnist();
@@ -164,7 +167,7 @@ export async function trainMnist(argv: readonly string[], io: ExampleIo): Promis
   const pictures = curves(results);
   writeFileSync(join(out, 'loss.svg'), pictures.loss);
   writeFileSync(join(out, 'accuracy.svg'), pictures.accuracy);
-  writeFileSync(join(out, 'results.json'), JSON.stringify({ argv, results }, null, 2) + '\n');
+  writeFileSync(join(out, 'results.json'), JSON.stringify({ argv, results: results.map(({ model: _model, ...figures }) => figures) }, null, 2) + '\n');
   io.stdout.write(`\n${resultsTable(results)}\nSaved to ${out}: model.safetensors + config.json${cells.length > 1 ? ' (one folder per cell)' : ''}, loss.svg, accuracy.svg, results.json\n`);
   return results;
 }
@@ -236,7 +239,7 @@ export async function predictMnist(argv: readonly string[], io: ExampleIo): Prom
   if ((testIndex === undefined) === (positionals.length !== 1)) {
     throw new UsageError(positionals.length > 1 ? `predict takes one image file, got ${positionals.length}` : 'predict needs one image file or --test-index <n> (not both)');
   }
-  setBackend(await createBackend((values.backend as string | undefined) ?? 'cpu'));
+  await useBackend((values.backend as string | undefined) ?? 'cpu');
   const model = loadDigitClassifier(resolve(io.cwd, (values.model as string | undefined) ?? DEFAULT_OUT));
   let pixels: Float32Array;
   let source: string;

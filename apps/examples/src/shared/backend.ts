@@ -1,4 +1,4 @@
-import type { Backend } from '@gated/core';
+import { getBackend, setBackend, type Backend } from '@gated/core';
 import type { GpujsMode } from '@gated/backend-gpujs';
 import { CpuBackend } from '@gated/backend-cpu';
 import { UsageError } from './options';
@@ -29,4 +29,21 @@ export async function createBackend(name: string): Promise<Backend> {
     throw new UsageError(`--backend gpujs:<mode>: the mode must be one of ${gpujs.GPUJS_MODES.join(', ')}, got '${mode}'`);
   }
   return gpujs.GpujsBackend.create({ mode: mode as GpujsMode });
+}
+
+/**
+ * Makes the backend named by `--backend` the default, keeping the current default when it is already
+ * of that kind (an example run twice in one process, as the tests do, then shares tensors between runs).
+ */
+export async function useBackend(name: string): Promise<Backend> {
+  let current: Backend | null = null;
+  try {
+    current = getBackend();
+  } catch {
+    // none set yet
+  }
+  if (current !== null && (name === 'cpu' ? current instanceof CpuBackend : current.name === name)) return current;
+  const backend = await createBackend(name);
+  setBackend(backend);
+  return backend;
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Adam, Generator, clipGradNorm, crossEntropy, noGrad, setBackend, softmax } from '@gated/core';
-import { createBackend } from '../shared/backend';
+import { Adam, Generator, clipGradNorm, crossEntropy, noGrad, softmax } from '@gated/core';
+import { useBackend } from '../shared/backend';
 import { commonOptions } from '../shared/common-options';
 import { ModelFileError, MODEL_FILES, choiceField, integerField, loadWeights, numberField, readConfig, readExtra, saveModel } from '../shared/model-files';
 import { UsageError, helpText, parseArgs, type OptionSpec } from '../shared/options';
@@ -43,6 +43,8 @@ export interface SpamResult {
   readonly secondsPerEpoch: number;
   readonly trainSize: number;
   readonly testSize: number;
+  /** The trained model (left out of results.json). */
+  readonly model: SpamClassifier;
 }
 
 /** Spam probability and attention weights of each e-mail in `rows` (evaluation mode, no graph). */
@@ -76,7 +78,7 @@ export async function trainSpam(argv: readonly string[], io: ExampleIo): Promise
     return null;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (the commands are: train (default), predict)`);
-  setBackend(await createBackend((values.backend as string | undefined) ?? 'cpu'));
+  await useBackend((values.backend as string | undefined) ?? 'cpu');
   const out = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT);
   const maxLength = (values['max-length'] as number | undefined) ?? 64;
   const epochs = (values.epochs as number | undefined) ?? 4;
@@ -162,8 +164,9 @@ export async function trainSpam(argv: readonly string[], io: ExampleIo): Promise
     secondsPerEpoch: history.reduce((s, h) => s + h.seconds, 0) / history.length,
     trainSize: train.length,
     testSize: test.length,
+    model,
   };
-  writeFileSync(join(out, 'results.json'), JSON.stringify({ argv, ...result }, null, 2) + '\n');
+  writeFileSync(join(out, 'results.json'), JSON.stringify({ argv, ...result, model: undefined }, null, 2) + '\n');
   const row = (name: string, s: BinaryScores) => `| ${name} | ${s.precision.toFixed(4)} | ${s.recall.toFixed(4)} | ${s.f1.toFixed(4)} | ${s.accuracy.toFixed(4)} |`;
   io.stdout.write(
     `\n| model | precision | recall | F1 | accuracy |\n| --- | --- | --- | --- | --- |\n${row(`${config.cell.toUpperCase()} + attention`, scores)}\n${row('naive Bayes (bag of words)', baseline)}\n` +
@@ -210,7 +213,7 @@ export async function predictSpam(argv: readonly string[], io: ExampleIo): Promi
     if (!existsSync(path)) throw new UsageError(`no e-mail file at ${path}`);
     text = readFileSync(path, 'utf8');
   } else text = `Subject: \n\n${positionals.join(' ')}`;
-  setBackend(await createBackend((values.backend as string | undefined) ?? 'cpu'));
+  await useBackend((values.backend as string | undefined) ?? 'cpu');
   const { model, vocabulary } = loadSpamClassifier(resolve(io.cwd, (values.model as string | undefined) ?? DEFAULT_OUT));
   // A file may be a whole message (headers, blank line, body) or bare text; bare text is all body.
   const tokens = tokenize(/^[\w-]+:/.test(text) && /\r?\n\r?\n/.test(text) ? text : `Subject: \n\n${text}`).slice(0, model.config.maxLength);
