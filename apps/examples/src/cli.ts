@@ -4,6 +4,7 @@ import { predictSpam, trainSpam } from './spam/main';
 import { predictForecast, trainForecast } from './forecast/main';
 import { UsageError } from './shared/options';
 import type { ExampleIo } from './shared/train-loop';
+import { runWeb } from './web/main';
 
 type Command = (argv: readonly string[], io: ExampleIo) => Promise<unknown>;
 
@@ -18,7 +19,11 @@ export async function main(argv: readonly string[], io: ExampleIo): Promise<numb
   const [name, ...rest] = argv;
   const example = EXAMPLES[name ?? ''];
   try {
-    if (example === undefined) throw new UsageError(`the first argument must be an example: ${Object.keys(EXAMPLES).join(', ')}; got ${name === undefined ? 'nothing' : `'${name}'`}`);
+    if (name === 'web') {
+      await runWeb(rest, io);
+      return 0;
+    }
+    if (example === undefined) throw new UsageError(`the first argument must be an example: ${[...Object.keys(EXAMPLES), 'web'].join(', ')}; got ${name === undefined ? 'nothing' : `'${name}'`}`);
     if (rest[0] === 'predict') await example.predict(rest.slice(1), io);
     else await example.train(rest[0] === 'train' ? rest.slice(1) : rest, io);
     return 0;

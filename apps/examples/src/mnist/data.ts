@@ -2,11 +2,9 @@ import { createRequire } from 'node:module';
 import { Generator } from '@gated/core';
 import { permutation } from '../shared/random';
 
-/** Image side: each digit is read as 28 steps (rows) of 28 features (pixels). */
-export const IMAGE_SIZE = 28;
+import { IMAGE_SIZE, PIXELS } from './digit';
 
-/** Pixels per image. */
-export const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
+export { IMAGE_SIZE, PIXELS };
 
 /** The fixed seed of the train/test split, so that every run (whatever `--seed`) tests on the same digits. */
 export const SPLIT_SEED = 2024;

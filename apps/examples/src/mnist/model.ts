@@ -1,7 +1,7 @@
 import { Linear, Module, softmax, squeeze, type Generator, type Tensor } from '@gated/core';
 import { GRU } from '@gated/gru';
 import { LSTM } from '@gated/lstm';
-import { IMAGE_SIZE } from './data';
+import { IMAGE_SIZE } from './digit';
 
 /** What a saved digit classifier's `config.json` holds. */
 export interface DigitClassifierConfig {

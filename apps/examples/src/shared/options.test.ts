@@ -58,7 +58,7 @@ describe('the command line', () => {
     expect(await main(['mnist', '--epoch', '1'], io)).toBe(2);
     expect(io.err()).toBe('mnist: unknown option --epoch (did you mean --epochs?); the options are --epochs, --backend, --seed, --hidden, --cell, --out, --max-batches, --help, --compare, --lr, --batch-size\n');
     expect(await main(['digits'], io)).toBe(2);
-    expect(io.err()).toContain("the first argument must be an example: mnist, spam, forecast; got 'digits'");
+    expect(io.err()).toContain("the first argument must be an example: mnist, spam, forecast, web; got 'digits'");
   });
 
   it('--help prints the usage and exits with 0 for every example and predict', async () => {
