@@ -13,8 +13,9 @@ export { Generator, manualSeed, defaultGenerator } from './random';
 export { noGrad, isGradEnabled } from './autograd/grad-mode';
 export { grad, valueAndGrad } from './autograd/functional';
 export type { BackwardOptions } from './autograd/backward';
-export type { GradNode } from './autograd/node';
+export type { GradNode, BackwardFn, BackwardContext } from './autograd/node';
 export { scope, keep } from './memory';
+export { traceOps, type OpEvent } from './trace';
 export * from './ops';
 export {
   gruStep,

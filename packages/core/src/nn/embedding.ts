@@ -101,19 +101,21 @@ export class Embedding extends Module {
     const weight = this.weight;
     const padding = this.paddingIdx;
     const storage = backend.gather(refOf('Embedding', weight), flat.storage('Embedding'), count, 0);
-    const out = record(
-      'embedding',
+    const weightShape = weight.shape;
+    const out = record({
+      name: 'embedding',
       backend,
       storage,
-      [count, dim],
-      [weight],
-      (g) => {
+      shape: [count, dim],
+      inputs: [weight],
+      saved: [flat],
+      attrs: { paddingIdx: padding ?? null },
+      backward: (g, { saved: [flat] }) => {
         // Positions that looked up the padding row contribute nothing to its gradient (PyTorch's padding_idx).
         const kept = padding === undefined ? g : mul(g, unsqueeze(ne(flat, padding), 1));
-        return [fromStorage(backend, backend.scatterAdd(refOf('Embedding', kept), flat.storage('Embedding'), count, 0, weight.shape), weight.shape)];
+        return [fromStorage(backend, backend.scatterAdd(refOf('Embedding', kept), flat.storage('Embedding'), count, 0, weightShape), weightShape)];
       },
-      [flat],
-    );
+    });
     return reshape(out, [...idx.shape, dim]);
   }
 }

@@ -1,7 +1,7 @@
 import { noGrad } from '../autograd/grad-mode';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { abs, add, div, eq, exp, log1p, logSigmoid, logSoftmax, mean, mul, ne, neg, permute, relu, reshape, scalarOp, sigmoid, square, sub, sum, where } from '../ops';
-import { recordComputed } from '../ops/record';
+import { computeUntraced, recordComputed } from '../ops/record';
 import { arange, tensor } from '../tensor/creation';
 import { isTensor, type NestedArray, type Tensor } from '../tensor/tensor';
 
@@ -312,7 +312,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   const classes = input.rank === 0 ? 1 : input.shape[input.rank - 1];
   const weight = options.weight === undefined ? null : elementWeight(op, 'weight', options.weight, input, 'e.g. [1] or the input\'s shape');
   const posWeight = options.posWeight === undefined ? null : elementWeight(op, 'posWeight', options.posWeight, input, `e.g. [${classes}], one per class`);
-  const value = noGrad(() => {
+  const value = computeUntraced(() => {
     const softplusOfAbs = log1p(exp(neg(abs(input))));
     let loss: Tensor;
     if (posWeight === null) {
@@ -324,8 +324,14 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     }
     return weight === null ? loss : mul(loss, weight);
   });
-  const weighted = (t: Tensor): Tensor => (weight === null ? t : mul(t, weight));
-  const elementwise = recordComputed(op, value, [input, target], (g) => {
+  // The weights are constants of the graph, declared as saved so that a scope cannot free them.
+  const saved = [weight, posWeight].filter((t): t is Tensor => t !== null);
+  const hasWeight = weight !== null;
+  const hasPosWeight = posWeight !== null;
+  const elementwise = recordComputed({ name: op, value, inputs: [input, target], saved, backward: (g, { inputs: [input, target], saved }) => {
+    const weight = hasWeight ? saved[0] : null;
+    const posWeight = hasPosWeight ? saved[saved.length - 1] : null;
+    const weighted = (t: Tensor): Tensor => (weight === null ? t : mul(t, weight));
     let gradInput: Tensor | null = null;
     let gradTarget: Tensor | null = null;
     if (input.requiresGrad) {
@@ -342,6 +348,6 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
       gradTarget = weighted(mul(g, gradTarget));
     }
     return [gradInput, gradTarget];
-  });
+  } });
   return reduce(elementwise, reduction);
 }

@@ -9,8 +9,7 @@ import { add, mul } from '../ops/binary';
 import { matmulTransposed } from '../ops/matmul';
 import { concat, permute, reshape, slice, squeeze, stack, unsqueeze } from '../ops/shape';
 import { indexSelect } from '../ops/indexing';
-import { recordComputed } from '../ops/record';
-import { noGrad } from '../autograd/grad-mode';
+import { computeUntraced, recordComputed } from '../ops/record';
 import type { RecurrentCell } from './cells';
 import { recurrentLayer, recurrentLayerReference, type RecurrentLayerArgs, type RecurrentLayerResult } from './recurrent-layer';
 
@@ -302,8 +301,8 @@ export function maskOf(lengths: Int32Array, T: number, B: number): Float32Array 
  * without atomics costs (output size × index count), which made a bidirectional backward slow.
  */
 function reverseRows(x: Tensor, index: Int32Array): Tensor {
-  const value = noGrad(() => indexSelect(x, 0, index));
-  return recordComputed('reverseSequences', value, [x], (g) => [reverseRows(g, index)]);
+  const value = computeUntraced(() => indexSelect(x, 0, index));
+  return recordComputed({ name: 'reverseSequences', value, inputs: [x], attrs: { index: Array.from(index) }, backward: (g) => [reverseRows(g, index)] });
 }
 
 /**
