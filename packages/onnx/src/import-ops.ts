@@ -19,6 +19,7 @@ import {
   sub,
   tanh,
   tensor,
+  where,
   type Backend,
   type Tensor,
 } from '@gated/core';
@@ -37,6 +38,7 @@ export type Value = Tensor | HostArray;
 export const SUPPORTED_OPS = [
   'Add', 'Cast', 'Concat', 'Constant', 'ConstantOfShape', 'Div', 'Flatten', 'Gather', 'Gemm', 'GRU', 'Identity', 'LogSoftmax', 'LSTM',
   'MatMul', 'Mul', 'Relu', 'Reshape', 'Shape', 'Sigmoid', 'Slice', 'Softmax', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
+  'Range', 'Less', 'Greater', 'Equal', 'Not', 'Where',
 ] as const;
 
 /** What a node needs at run time besides its inputs. @internal */
@@ -211,12 +213,41 @@ export function runNode(node: NodeMessage, inputs: readonly (Value | null)[], co
     }
     case 'Slice':
       return [sliceValue(node, inputs)];
+    case 'Range': {
+      const [start, limit, delta] = [0, 1, 2].map((i) => ints(inputs[i] ?? null, node, ['start', 'limit', 'delta'][i])[0]);
+      if (delta === 0) throw new ValueError(`importOnnx: ${describeNode(node)} has delta 0`);
+      const count = Math.max(Math.ceil((limit - start) / delta), 0);
+      const dtype = isHost(x) ? x.dtype : 'float32';
+      return [hostArray(dtype, [count], Array.from({ length: count }, (_, i) => start + i * delta))];
+    }
+    case 'Less':
+    case 'Greater':
+    case 'Equal': {
+      // Comparisons have no gradient: they are evaluated on the host, from tensors read back if need be.
+      const a = hostOf(need(x, 'first'));
+      const b = hostOf(need(inputs[1] ?? null, 'second'));
+      const diff = hostBinary('Sub', { ...a, dtype: 'float32' }, { ...b, dtype: 'float32' });
+      const test = node.opType === 'Less' ? (d: number) => d < 0 : node.opType === 'Greater' ? (d: number) => d > 0 : (d: number) => d === 0;
+      return [hostArray('bool', diff.shape, Array.from(diff.data, (d) => (test(d) ? 1 : 0)))];
+    }
+    case 'Not': {
+      const a = hostOf(need(x, 'first'));
+      return [hostArray('bool', a.shape, Array.from(a.data, (d) => (d === 0 ? 1 : 0)))];
+    }
+    case 'Where': {
+      const condition = asTensor(hostOf(need(x, 'condition')), context.backend);
+      return [where(condition, t(inputs[1] ?? null, 'second'), t(inputs[2] ?? null, 'third'))];
+    }
     case 'GRU':
     case 'LSTM':
       return runRecurrent(node, inputs, context);
     default:
       throw new OnnxFormatError(`importOnnx: no implementation for ${describeNode(node)}`);
   }
+}
+
+function hostOf(v: Value): HostArray {
+  return isHost(v) ? v : hostArray('float32', v.shape, v.dataSync());
 }
 
 function constantValue(attrs: Attributes, node: NodeMessage): HostArray {

@@ -8,3 +8,4 @@
  */
 export { importOnnx, OnnxModel, SUPPORTED_OPSETS, type ImportOnnxOptions, type ImportedRecurrentLayer, type OnnxInput, type OnnxValueInfo } from './import-onnx';
 export { OnnxFormatError, OnnxUnsupportedError, OnnxExportError } from './errors';
+export { exportOnnx, EXPORT_OPSETS, type ExportInput, type ExportOnnxOptions, type ExportResult } from './export-onnx';
