@@ -47,7 +47,7 @@ export interface ImportedRecurrentLayer {
   /** The name of the module in {@link OnnxModel}'s state dict (from the ONNX node name). */
   readonly name: string;
   /** `GRU` or `LSTM`. */
-  readonly op: RecurrentOp;
+  readonly op: 'GRU' | 'LSTM';
   /** The Gated module: one layer, one or two directions, weights in PyTorch's gate order. */
   readonly module: GRU | LSTM;
 }
