@@ -45,6 +45,8 @@ interface ExportCase {
   readonly module?: Module;
   /** ONNX operators the graph must contain (recurrent layers stay native nodes). */
   readonly ops: readonly string[];
+  /** Parameters the imported model must have under the original's names (their gradients are compared). */
+  readonly sharedParameters?: readonly string[];
 }
 
 async function checkCase(c: ExportCase): Promise<void> {
@@ -65,7 +67,12 @@ async function checkCase(c: ExportCase): Promise<void> {
   }
   // Gated → ONNX → Gated: same outputs, same gradients of the float inputs.
   const imported = importOnnx(bytes, { backend });
+  const originalParameters = c.module?.stateDict() ?? {};
+  const shared = Object.keys(imported.stateDict()).filter((key) => key in originalParameters);
+  expect(shared).toEqual(expect.arrayContaining([...(c.sharedParameters ?? [])]));
   for (const inputs of c.inputs) {
+    imported.zeroGrad();
+    c.module?.zeroGrad();
     const floatInputs = Object.entries(inputs).filter(([, v]) => !Array.isArray(v) && !(v instanceof Int32Array));
     const fresh = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, floatInputs.some(([f]) => f === k) ? tensor((v as Tensor).dataSync(), (v as Tensor).shape, { backend, requiresGrad: true }) : v]));
     const again = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, floatInputs.some(([f]) => f === k) ? tensor((v as Tensor).dataSync(), (v as Tensor).shape, { backend, requiresGrad: true }) : v]));
@@ -81,6 +88,10 @@ async function checkCase(c: ExportCase): Promise<void> {
     }
     lossA!.backward();
     lossB!.backward();
+    // Parameters that keep their name through the file (Linear, Embedding, AttentionPooling) get the same gradient.
+    for (const key of shared) {
+      assertClose(imported.stateDict()[key].grad!.dataSync(), originalParameters[key].grad!.dataSync(), TOLERANCE.accumulation, `${c.name}: round-trip gradient of ${key}`);
+    }
     for (const [key] of floatInputs) {
       assertClose((again[key] as Tensor).grad!.dataSync(), (fresh[key] as Tensor).grad!.dataSync(), TOLERANCE.accumulation, `${c.name}: round-trip gradient of ${key}`);
     }
@@ -178,6 +189,7 @@ describe('exportOnnx → onnxruntime-node and back through importOnnx', () => {
       ],
       module: classifier,
       ops: ['Gather', 'GRU', 'Softmax', 'Gemm', 'Where'],
+      sharedParameters: ['embedding.weight', 'attention.weight', 'attention.bias', 'attention.context', 'fc.weight', 'fc.bias'],
     },
   ];
 
