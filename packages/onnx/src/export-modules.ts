@@ -38,17 +38,17 @@ export function emitRecurrent(tracer: Tracer, module: GRU | LSTM, args: unknown[
   const finalH: string[] = [];
   const finalC: string[] = [];
   for (let layer = 0; layer < module.numLayers; layer++) {
-    const W: number[] = [];
-    const R: number[] = [];
-    const B: number[] = [];
-    let inputSize = 0;
+    const inputSize = module.layerParameters(layer, 0).weightIh.shape[1];
+    const W = new Float32Array(D * G * H * inputSize);
+    const R = new Float32Array(D * G * H * H);
+    const B = new Float32Array(D * 2 * G * H);
     for (let d = 0; d < D; d++) {
       const p = module.layerParameters(layer, d);
-      inputSize = p.weightIh.shape[1];
-      W.push(...reorderGates(op, p.weightIh.dataSync(), H, inputSize, true));
-      R.push(...reorderGates(op, p.weightHh.dataSync(), H, H, true));
+      W.set(reorderGates(op, p.weightIh.dataSync(), H, inputSize, true), d * G * H * inputSize);
+      R.set(reorderGates(op, p.weightHh.dataSync(), H, H, true), d * G * H * H);
       if (p.biasIh !== null && p.biasHh !== null) {
-        B.push(...reorderGates(op, p.biasIh.dataSync(), H, 1, true), ...reorderGates(op, p.biasHh.dataSync(), H, 1, true));
+        B.set(reorderGates(op, p.biasIh.dataSync(), H, 1, true), d * 2 * G * H);
+        B.set(reorderGates(op, p.biasHh.dataSync(), H, 1, true), d * 2 * G * H + G * H);
       }
     }
     const wName = b.floatInitializer(`${name}.W_l${layer}`, [D, G * H, inputSize], W);

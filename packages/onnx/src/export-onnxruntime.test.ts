@@ -130,6 +130,7 @@ describe('exportOnnx → onnxruntime-node and back through importOnnx', () => {
   const gruBefore = new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 2, resetAfter: false, generator, backend });
   const lstm = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, generator, backend });
   const head = new Linear({ inFeatures: 10, outFeatures: 2, generator, backend });
+  const wide = new GRU({ inputSize: 512, hiddenSize: 160, bidirectional: true, generator, backend });
   const classifier = new TextClassifier().eval();
 
   const cases: ExportCase[] = [
@@ -166,6 +167,14 @@ describe('exportOnnx → onnxruntime-node and back through importOnnx', () => {
       ],
       module: lstm,
       ops: ['LSTM'],
+    },
+    {
+      // 3 · 160 · 512 = 245,760 weights per direction: more than one JS call takes as arguments.
+      name: 'GRU with large weight matrices (bidirectional, inputSize 512, hiddenSize 160)',
+      fn: (i) => wide.forward(i.x as Tensor),
+      inputs: [{ x: randn([2, 1, 512], { backend, generator }) }],
+      module: wide,
+      ops: ['GRU'],
     },
     {
       name: 'last layer of hN sliced, Linear, activations and softmax',
