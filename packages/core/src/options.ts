@@ -10,8 +10,9 @@ import { isTensor } from './tensor/tensor';
  * - `'tensor'`: a {@link Tensor};
  * - `'numbers'`: an array or typed array of numbers (e.g. `lengths`);
  * - `'numberOrNumbers'`: a number or such an array (e.g. `normalizedShape`);
- * - `'tensorOrArray'`: a tensor or a (nested) array of numbers (e.g. a loss weight);
+ * - `'tensorOrArray'`: a tensor, a number or a (nested) array of numbers (e.g. a loss weight);
  * - `'stringRecord'`: an object whose values are strings (e.g. safetensors metadata);
+ * - `'any'`: any value (checked by the caller);
  * - a list of strings: one of those literal values (e.g. `['mean', 'sum', 'none']`).
  */
 export type OptionKind =
@@ -27,6 +28,7 @@ export type OptionKind =
   | 'numberOrNumbers'
   | 'tensorOrArray'
   | 'stringRecord'
+  | 'any'
   | readonly string[];
 
 /** The keys an options object may hold, each with the {@link OptionKind} of its value. */
@@ -163,8 +165,9 @@ const KIND_TEXT: Record<Exclude<OptionKind, readonly string[]>, string> = {
   tensor: 'a Tensor',
   numbers: 'an array of numbers',
   numberOrNumbers: 'a number or an array of numbers',
-  tensorOrArray: 'a Tensor or an array of numbers',
+  tensorOrArray: 'a Tensor, a number or a (nested) array of numbers',
   stringRecord: 'an object of strings',
+  any: 'any value',
 };
 
 function kindText(kind: OptionKind): string {
@@ -192,9 +195,11 @@ function matches(kind: OptionKind, value: unknown): boolean {
     case 'numberOrNumbers':
       return typeof value === 'number' || isNumberArray(value);
     case 'tensorOrArray':
-      return isTensor(value) || isNestedNumberArray(value);
+      return isTensor(value) || typeof value === 'number' || isNestedNumberArray(value);
     case 'stringRecord':
       return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+    case 'any':
+      return true;
     default: {
       const unreachable: never = kind;
       return unreachable;

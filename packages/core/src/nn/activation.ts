@@ -2,6 +2,7 @@ import { ValueError } from '../errors';
 import { add, gelu, mul, relu, scalarOp, sigmoid, tanh } from '../ops';
 import type { Tensor } from '../tensor/tensor';
 import { Module } from './module';
+import { checkOptions } from '../options';
 
 /** `max(x, 0)` as a module, for {@link Sequential} (PyTorch's `nn.ReLU`). */
 export class ReLU extends Module {
@@ -44,8 +45,10 @@ export interface GeluOptions {
 export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
 
-  constructor(options: GeluOptions = {}) {
+  /** @throws OptionsError for an unknown option or an `approximate` other than `'none'` or `'tanh'`. */
+  constructor(rawOptions?: GeluOptions | null) {
     super();
+    const options = checkOptions(rawOptions, { where: 'new GELU(options)', spec: { approximate: ['none', 'tanh'] } });
     this.approximate = options.approximate ?? 'none';
     if (this.approximate !== 'none' && this.approximate !== 'tanh') {
       throw new ValueError(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
