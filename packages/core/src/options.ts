@@ -111,7 +111,10 @@ function suggest(key: string, known: readonly string[], aliases: Readonly<Record
     }
   }
   const limit = Math.max(1, Math.floor(folded(camel).length / 3));
-  return best !== null && bestDistance <= limit ? { key: best, how: 'the nearest name' } : null;
+  if (best !== null && bestDistance <= limit) return { key: best, how: 'the nearest name' };
+  // A shortened or extended name (`meta` for `metadata`, `layers` for `layer`) is as telling as a typo.
+  const prefixed = folded(camel).length >= 3 ? known.find((k) => folded(k).startsWith(folded(camel)) || folded(camel).startsWith(folded(k))) : undefined;
+  return prefixed === undefined ? null : { key: prefixed, how: 'the nearest name' };
 }
 
 /**
