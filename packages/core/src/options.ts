@@ -1,5 +1,5 @@
-import { OptionsError, formatShape } from './errors';
-import { isTensor } from './tensor/tensor';
+import { OptionsError, ValueError, formatShape } from './errors';
+import { isTensor, type Tensor } from './tensor/tensor';
 
 /**
  * The type an option's value must have:
@@ -208,6 +208,14 @@ function matches(kind: OptionKind, value: unknown): boolean {
       return unreachable;
     }
   }
+}
+
+/**
+ * @internal Throws a `ValueError` unless `value` is a Tensor: a module's `forward` calls it first, so
+ * an array or `undefined` is named in the error instead of failing inside a kernel.
+ */
+export function assertTensorArgument(where: string, name: string, value: unknown): asserts value is Tensor {
+  if (!isTensor(value)) throw new ValueError(`${where}: ${name} must be a Tensor, got ${describeValue(value)}`);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   LayerNorm,
   Linear,
   OptionsError,
+  ReLU,
   SGD,
   StepLR,
   binaryCrossEntropyWithLogits,
@@ -70,6 +71,16 @@ describe('every public options object is checked by the one helper', () => {
     expect(new Dropout(undefined).p).toBe(0.5);
     expect(new Linear({ inFeatures: 2, outFeatures: 1, bias: null as never, backend }).bias).not.toBeNull();
     expect(mseLoss(x(), x(), null).item()).toBe(0);
+  });
+
+  it('regression (found by the property test): a module forward given a non-tensor names it instead of a TypeError in a kernel', () => {
+    // Before: LayerNorm threw "Cannot read properties of undefined (reading 'slice')", Dropout and ReLU
+    // failed reading `upload` / `unary` of undefined, Embedding called a string a ragged array.
+    expect(() => new LayerNorm({ normalizedShape: 2, backend }).forward({} as never)).toThrow('LayerNorm: input must be a Tensor, got an object with no keys');
+    expect(() => new Dropout().forward(3 as never)).toThrow('dropout: input must be a Tensor, got 3 (a number)');
+    expect(() => new ReLU().forward([1] as never)).toThrow('ReLU: input must be a Tensor, got an array of 1 (number)');
+    expect(() => new GELU().forward(null as never)).toThrow('GELU: input must be a Tensor, got null');
+    expect(() => new Embedding({ numEmbeddings: 3, embeddingDim: 2, backend }).forward('ab' as never)).toThrow("Embedding: indices must be a Tensor or a (nested) array of integers, got 'ab' (a string)");
   });
 
   it('a Linear built the old positional way says what it expected', () => {

@@ -2,12 +2,13 @@ import { ValueError } from '../errors';
 import { add, gelu, mul, relu, scalarOp, sigmoid, tanh } from '../ops';
 import type { Tensor } from '../tensor/tensor';
 import { Module } from './module';
-import { checkOptions } from '../options';
+import { assertTensorArgument, checkOptions } from '../options';
 
 /** `max(x, 0)` as a module, for {@link Sequential} (PyTorch's `nn.ReLU`). */
 export class ReLU extends Module {
   /** Applies `relu` element-wise. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('ReLU', 'input', input);
     return relu(input);
   }
 }
@@ -16,6 +17,7 @@ export class ReLU extends Module {
 export class Tanh extends Module {
   /** Applies `tanh` element-wise. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('Tanh', 'input', input);
     return tanh(input);
   }
 }
@@ -24,6 +26,7 @@ export class Tanh extends Module {
 export class Sigmoid extends Module {
   /** Applies `sigmoid` element-wise. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('Sigmoid', 'input', input);
     return sigmoid(input);
   }
 }
@@ -57,6 +60,7 @@ export class GELU extends Module {
 
   /** Applies GELU element-wise. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('GELU', 'input', input);
     if (this.approximate === 'none') return gelu(input);
     const inner = scalarOp('mul', add(input, scalarOp('mul', scalarOp('pow', input, 3), 0.044715)), Math.sqrt(2 / Math.PI));
     return mul(scalarOp('mul', input, 0.5), scalarOp('add', tanh(inner), 1));

@@ -3,7 +3,7 @@ import { mul, scalarOp } from '../ops';
 import { defaultGenerator, type Generator } from '../random';
 import { fromStorage, type Tensor } from '../tensor/tensor';
 import { Module } from './module';
-import { checkOptions, type OptionSpec } from '../options';
+import { assertTensorArgument, checkOptions, type OptionSpec } from '../options';
 
 const DROPOUT_OPTIONS: OptionSpec = { p: 'number', generator: 'generator' };
 
@@ -33,6 +33,7 @@ function checkP(op: string, p: number): void {
  * ```
  */
 export function dropout(input: Tensor, rawOptions?: DropoutOptions | null, training = true): Tensor {
+  assertTensorArgument('dropout', 'input', input);
   const options = checkOptions(rawOptions, { where: 'dropout(input, options, training)', spec: DROPOUT_OPTIONS });
   if (typeof training !== 'boolean') throw new ValueError(`dropout: training must be a boolean, got ${String(training)}`);
   const p = options.p ?? 0.5;

@@ -9,7 +9,7 @@ import { fromStorage, isTensor, type NestedArray, type Tensor } from '../tensor/
 import { normal } from './init';
 import { Module } from './module';
 import { noGrad } from '../autograd/grad-mode';
-import { checkOptions } from '../options';
+import { checkOptions, describeValue } from '../options';
 
 /** Options of {@link Embedding}. */
 export interface EmbeddingOptions {
@@ -89,6 +89,9 @@ export class Embedding extends Module {
   /** Looks up `indices` (any shape), giving `[...indices.shape, embeddingDim]`. */
   forward(indices: EmbeddingIndices): Tensor {
     const backend = this.weight.backend;
+    if (!isTensor(indices) && !Array.isArray(indices) && !ArrayBuffer.isView(indices) && typeof indices !== 'number') {
+      throw new ValueError(`Embedding: indices must be a Tensor or a (nested) array of integers, got ${describeValue(indices)}`);
+    }
     const idx = isTensor(indices) ? indices : tensor(indices as NestedArray, undefined, { backend });
     if (idx.backend !== backend) {
       throw new ValueError(`Embedding: indices live on backend '${idx.backend.name}', the weight on '${backend.name}'`);

@@ -5,7 +5,7 @@ import { add, div, mean, mul, sqrt, square, sub, scalarOp } from '../ops';
 import { ones, zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
 import { Module } from './module';
-import { checkOptions } from '../options';
+import { assertTensorArgument, checkOptions } from '../options';
 
 /** Options of {@link LayerNorm}. */
 export interface LayerNormOptions {
@@ -64,6 +64,7 @@ export class LayerNorm extends Module {
 
   /** Normalises `[..., ...normalizedShape]`; the output has the input's shape. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('LayerNorm', 'input', input);
     const k = this.normalizedShape.length;
     const tail = input.shape.slice(input.rank - k);
     if (input.rank < k || tail.some((d, i) => d !== this.normalizedShape[i])) {

@@ -7,7 +7,7 @@ import { zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
 import { uniform } from './init';
 import { Module } from './module';
-import { checkOptions } from '../options';
+import { assertTensorArgument, checkOptions } from '../options';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
@@ -70,6 +70,7 @@ export class Linear extends Module {
 
   /** Applies the layer to `[..., inFeatures]`, giving `[..., outFeatures]`. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('Linear', 'input', input);
     if (input.rank === 0 || input.shape[input.rank - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear: input must be [..., ${this.inFeatures}], got ${formatShape(input.shape)}`);
     }
