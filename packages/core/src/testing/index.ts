@@ -1,7 +1,7 @@
 /**
  * `@gated/core/testing`: the backend conformance suite, `gradcheck`, a float64 reference array and
- * named tolerances, a counter of rejected bad inputs for property tests, and the readers and checkers of the PyTorch fixture files. Every backend runs
- * the whole suite with one loop.
+ * named tolerances, a counter of rejected bad inputs for property tests, and the readers and
+ * checkers of the PyTorch fixture files. Every backend runs the whole suite with one loop.
  *
  * @packageDocumentation
  */
