@@ -93,7 +93,11 @@ export abstract class Module {
    */
   namedParameters(prefix = ''): [string, Tensor][] {
     const seen = new Set<Tensor>();
-    return this.everyNamedParameter(prefix).filter(([, p]) => !seen.has(p) && seen.add(p) !== undefined);
+    return this.everyNamedParameter(prefix).filter(([, p]) => {
+      if (seen.has(p)) return false;
+      seen.add(p);
+      return true;
+    });
   }
 
   /** Every parameter, depth-first in registration order, each tensor once (see {@link Module.namedParameters}). */
