@@ -49,7 +49,7 @@ for (const mode of MODES) {
             `(peak ${report.peakLiveStorages}) → ${report.afterSteps.liveStorages} once finalized; ${backend.spills} spills`,
         );
         expect(report.arrayBufferGrowth, 'typed-array bytes kept by the loop').toBeLessThan(8 * MiB);
-        expect(report.rssGrowth, 'resident set growth').toBeLessThan(64 * MiB);
+        expect(report.rssGrowth, 'resident set growth (noisy under load)').toBeLessThan(128 * MiB);
         expect(report.afterSteps.liveStorages, 'live storages once finalizers ran').toBeLessThanOrEqual(report.baseline.liveStorages);
         if (mode === 'headlessgl') {
           // Inside the loop no finalizer runs: device memory is held to the budget by spilling.
