@@ -155,6 +155,8 @@ export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): R
     shape: packedShape,
     inputs,
     saved,
+    // Everything saved but the initial states (which are inputs) was made here for the backward alone.
+    temporaries: saved.filter((t) => t !== h0 && t !== c0),
     attrs: { cell: cell.name, seqLen: T, batch: B, hiddenSize: H },
     backward: needsGrad
       ? (g, { inputs, saved }) => {

@@ -12,9 +12,12 @@ export interface TrainingMemoryReport {
   readonly afterSteps: MemoryInfo;
   /** The largest synchronous `liveStorages` seen after any step (sampled every `sampleEvery` steps). */
   readonly peakLiveStorages: number;
-  /** Growth of `process.memoryUsage().arrayBuffers` (typed arrays' memory) over the steps, after a full GC, in bytes. */
+  /**
+   * The largest growth of `process.memoryUsage().arrayBuffers` (typed arrays' memory) over the
+   * baseline, sampled after a full garbage collection at ten points inside the loop, in bytes.
+   */
   readonly arrayBufferGrowth: number;
-  /** Growth of the resident set size over the steps, after a full GC, in bytes. */
+  /** The largest growth of the resident set size over the baseline at the same ten points, in bytes. */
   readonly rssGrowth: number;
   /** Seconds the measured steps took. */
   readonly seconds: number;
@@ -26,6 +29,13 @@ export interface TrainingMemoryOptions {
   readonly warmupSteps?: number;
   /** How often the synchronous live-storage count is sampled. @defaultValue 10 */
   readonly sampleEvery?: number;
+}
+
+/** Host memory after a full collection (twice: the second lets the first's freed buffers be swept). */
+function hostMemory(): NodeJS.MemoryUsage {
+  collectGarbage();
+  collectGarbage();
+  return process.memoryUsage();
 }
 
 let collect: (() => void) | null = null;
@@ -63,26 +73,33 @@ export async function measureTrainingMemory(
   for (let i = 0; i < warmupSteps; i++) step();
   await settle();
   const baseline = backend.memory();
-  const before = process.memoryUsage();
+  const before = hostMemory();
   let peakLiveStorages = baseline.liveStorages;
-  const started = performance.now();
+  let arrayBufferGrowth = 0;
+  let rssGrowth = 0;
+  const hostSampleEvery = Math.max(1, Math.floor(steps / 10));
+  let measuring = 0;
   for (let i = 0; i < steps; i++) {
+    const started = performance.now();
     step();
+    measuring += performance.now() - started;
     if (i % sampleEvery === 0) peakLiveStorages = Math.max(peakLiveStorages, backend.memory().liveStorages);
+    if ((i + 1) % hostSampleEvery === 0) {
+      const now = hostMemory();
+      arrayBufferGrowth = Math.max(arrayBufferGrowth, now.arrayBuffers - before.arrayBuffers);
+      rssGrowth = Math.max(rssGrowth, now.rss - before.rss);
+    }
   }
-  const seconds = (performance.now() - started) / 1000;
   const afterStepsSync = backend.memory();
   peakLiveStorages = Math.max(peakLiveStorages, afterStepsSync.liveStorages);
-  collectGarbage();
-  const after = process.memoryUsage();
   await settle();
   return {
     baseline,
     afterStepsSync,
     afterSteps: backend.memory(),
     peakLiveStorages,
-    arrayBufferGrowth: after.arrayBuffers - before.arrayBuffers,
-    rssGrowth: after.rss - before.rss,
-    seconds,
+    arrayBufferGrowth,
+    rssGrowth,
+    seconds: measuring / 1000,
   };
 }
