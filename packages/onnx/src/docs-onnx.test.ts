@@ -28,7 +28,7 @@ class TextClassifier extends Module {
     super();
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: 12, embeddingDim: 8, paddingIdx: 0, generator }));
     this.gru = this.registerModule('gru', new GRU({ inputSize: 8, hiddenSize: 12, batchFirst: true, bidirectional: true, generator }));
-    this.attention = this.registerModule('attention', new AttentionPooling({ inputSize: 24, generator }));
+    this.attention = this.registerModule('attention', new AttentionPooling({ inputSize: 24, batchFirst: true, generator }));
     this.fc = this.registerModule('fc', new Linear({ inFeatures: 24, outFeatures: 2, generator }));
   }
 

@@ -1,4 +1,4 @@
-import { Embedding, Linear, Module, ValueError, isTensor, traceOps, type NestedArray, type OpEvent, type Tensor } from '@gated/core';
+import { Embedding, Linear, Module, ValueError, checkOptions, isTensor, traceOps, type NestedArray, type OpEvent, type Tensor } from '@gated/core';
 import { AttentionPooling, GRU } from '@gated/gru';
 import { LSTM } from '@gated/lstm';
 import { OnnxExportError } from './errors';
@@ -37,7 +37,7 @@ export interface ExportOnnxOptions {
   producerName?: string;
 }
 
-const OPTION_KEYS = ['outputNames', 'dynamicAxes', 'opsetVersion', 'module', 'producerName'];
+const OPTION_SPEC = { outputNames: 'any', dynamicAxes: 'object', opsetVersion: 'number', module: 'object', producerName: 'string' } as const;
 
 interface InputInfo {
   readonly name: string;
@@ -380,16 +380,15 @@ function collectOutputs(result: unknown, options: ExportOnnxOptions): [string, T
  * // inputs x [x_dim0, x_dim1, 8] and lengths [lengths_dim0] (int32); outputs output and hN
  * ```
  *
- * @throws OnnxExportError naming the op or module that has no ONNX form; ValueError for invalid options.
+ * @throws OnnxExportError naming the op or module that has no ONNX form; OptionsError for an unknown
+ *   option; ValueError for an invalid opset or inputs.
  */
 export function exportOnnx<I extends Record<string, ExportInput>>(
   model: Module | ((inputs: I) => ExportResult),
   exampleInputs: I,
-  options: ExportOnnxOptions = {},
+  rawOptions?: ExportOnnxOptions | null,
 ): Uint8Array {
-  if (options === null || typeof options !== 'object') throw new ValueError(`exportOnnx: options must be an object, got ${String(options)}`);
-  const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.includes(k));
-  if (unknown.length > 0) throw new ValueError(`exportOnnx: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the options are: ${OPTION_KEYS.join(', ')}`);
+  const options: ExportOnnxOptions = checkOptions(rawOptions, { where: 'exportOnnx(model, exampleInputs, options)', spec: OPTION_SPEC });
   const opset = options.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || opset < EXPORT_OPSETS.min || opset > EXPORT_OPSETS.max) {
     throw new ValueError(`exportOnnx: opsetVersion must be an integer in [${EXPORT_OPSETS.min}, ${EXPORT_OPSETS.max}], got ${String(opset)}`);

@@ -109,7 +109,7 @@ class TextClassifier extends Module {
     super();
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: 12, embeddingDim: 5, paddingIdx: 0, generator, backend }));
     this.gru = this.registerModule('gru', new GRU({ inputSize: 5, hiddenSize: 6, batchFirst: true, bidirectional: true, generator, backend }));
-    this.attention = this.registerModule('attention', new AttentionPooling({ inputSize: 12, generator, backend }));
+    this.attention = this.registerModule('attention', new AttentionPooling({ inputSize: 12, batchFirst: true, generator, backend }));
     this.dropout = this.registerModule('dropout', new Dropout({ p: 0.3 }));
     this.fc = this.registerModule('fc', new Linear({ inFeatures: 12, outFeatures: 3, generator, backend }));
   }
@@ -227,9 +227,9 @@ describe('exportOnnx → onnxruntime-node and back through importOnnx', () => {
     const training = new GRU({ inputSize: 3, hiddenSize: 2, numLayers: 2, dropout: 0.5, generator, backend });
     expect(() => exportOnnx((i) => training.forward(i.x as Tensor), { x: randn([4, 2, 3], { backend, generator }) })).toThrow(OnnxExportError);
     expect(() => exportOnnx((i) => training.forward(i.x as Tensor), { x: randn([4, 2, 3], { backend, generator }) })).toThrow(/eval\(\)/);
-    const pooling = new AttentionPooling({ inputSize: 3, mode: 'structured', hops: 2, generator, backend });
+    const pooling = new AttentionPooling({ inputSize: 3, mode: 'structured', hops: 2, batchFirst: true, generator, backend });
     expect(() => exportOnnx((i) => ({ p: pooling.forward(i.x as Tensor).penalty }), { x: randn([2, 4, 3], { backend, generator }) })).toThrow(/penalty/);
     expect(() => exportOnnx((i) => gru1.forward(i.x as Tensor), { x: randn([2, 2, 3], { backend, generator }) }, { opsetVersion: 9 })).toThrow(/opsetVersion/);
-    expect(() => exportOnnx((i) => gru1.forward(i.x as Tensor), { x: randn([2, 2, 3], { backend, generator }) }, { opset: 17 } as never)).toThrow(/unknown option opset/);
+    expect(() => exportOnnx((i) => gru1.forward(i.x as Tensor), { x: randn([2, 2, 3], { backend, generator }) }, { opset: 17 } as never)).toThrow(/unknown option 'opset'; did you mean 'opsetVersion'/);
   });
 });

@@ -1,6 +1,7 @@
 import {
   GatedError,
   Generator,
+  checkOptions,
   Module,
   ValueError,
   getBackend,
@@ -389,13 +390,12 @@ function checkStructure(graph: GraphMessage): void {
  *
  * @param bytes - the file's bytes.
  * @throws OnnxFormatError for malformed, truncated or inconsistent bytes; OnnxUnsupportedError listing
- *   every unsupported operator, opset, data type, attribute and external-data reference.
+ *   every unsupported operator, opset, data type, attribute and external-data reference; OptionsError
+ *   for an unknown option.
  */
-export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): OnnxModel {
-  if (options === null || typeof options !== 'object') throw new ValueError(`importOnnx: options must be an object, got ${String(options)}`);
-  const unknownKeys = Object.keys(options).filter((k) => k !== 'backend');
-  if (unknownKeys.length > 0) throw new ValueError(`importOnnx: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.join(', ')}; the options are: backend`);
-  const backend = options.backend ?? getBackend();
+export function importOnnx(bytes: Uint8Array, options?: ImportOnnxOptions | null): OnnxModel {
+  const checked = checkOptions(options, { where: 'importOnnx(bytes, options)', spec: { backend: 'backend' } });
+  const backend = checked.backend ?? getBackend();
   const model = decodeModel(bytes);
   try {
     const graph = model.graph;
