@@ -21,9 +21,13 @@ export function emitRecurrent(tracer: Tracer, module: GRU | LSTM, args: unknown[
   let c0: Tensor | null = null;
   if (op === 'GRU') h0 = (args[1] as Tensor | null | undefined) ?? null;
   else {
-    const state = args[1] as LSTMState | null | undefined;
-    h0 = state?.h0 ?? null;
-    c0 = state?.c0 ?? null;
+    // LSTM.forward takes { h0, c0 } or PyTorch's tuple [h0, c0] (it has already validated the form).
+    const state = args[1] as LSTMState | readonly [Tensor, Tensor] | null | undefined;
+    if (Array.isArray(state)) [h0, c0] = state as readonly [Tensor, Tensor];
+    else {
+      h0 = (state as LSTMState | null | undefined)?.h0 ?? null;
+      c0 = (state as LSTMState | null | undefined)?.c0 ?? null;
+    }
   }
   const lengths = (args[2] as { lengths?: Lengths } | undefined)?.lengths;
   const name = tracer.moduleName(module, op.toLowerCase());

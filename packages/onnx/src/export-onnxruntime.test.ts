@@ -221,6 +221,16 @@ describe('exportOnnx → onnxruntime-node and back through importOnnx', () => {
     expect(graph.node.filter((n) => n.opType === 'GRU')).toHaveLength(1);
   });
 
+  it("writes LSTM's tuple state [h0, c0] exactly as { h0, c0 }", () => {
+    const x = randn([3, 2, 3], { backend, generator });
+    const h0 = randn([4, 2, 4], { backend, generator });
+    const c0 = randn([4, 2, 4], { backend, generator });
+    const asObject = exportOnnx((i) => lstm.forward(i.x, { h0: i.h0, c0: i.c0 }), { x, h0, c0 }, { module: lstm });
+    const asTuple = exportOnnx((i) => lstm.forward(i.x, [i.h0, i.c0]), { x, h0, c0 }, { module: lstm });
+    expect(decodeModel(asTuple).graph!.node.filter((n) => n.opType === 'LSTM')[0].input).toHaveLength(7);
+    expect(Buffer.from(asTuple).equals(Buffer.from(asObject))).toBe(true);
+  });
+
   it('names what it cannot export', () => {
     const cell = new GRUCell({ inputSize: 3, hiddenSize: 2, generator, backend });
     expect(() => exportOnnx((i) => cell.forward(i.x as Tensor), { x: randn([2, 3], { backend, generator }) })).toThrow(/'GRULayer' is recurrent work outside a GRU or LSTM module \(GRUCell/);
