@@ -365,6 +365,11 @@ function collectOutputs(result: unknown, options: ExportOnnxOptions): [string, T
  * `model.forward(...Object.values(exampleInputs))`. A tensor or an integer array passed as an example
  * input becomes a graph input wherever the traced code uses that same object.
  *
+ * The trace is core's `traceOps` plus, for its synchronous duration only, a wrapper around the
+ * `forward` methods of `GRU`, `LSTM`, `AttentionPooling`, `Linear` and `Embedding`: each call of one
+ * becomes its high-level nodes, and the ops inside it are not traced a second time. The original
+ * methods are restored before `exportOnnx` returns or throws.
+ *
  * @example
  * ```ts
  * import { randn, setBackend } from '@gated/core';
@@ -389,6 +394,10 @@ export function exportOnnx<I extends Record<string, ExportInput>>(
   rawOptions?: ExportOnnxOptions | null,
 ): Uint8Array {
   const options: ExportOnnxOptions = checkOptions(rawOptions, { where: 'exportOnnx(model, exampleInputs, options)', spec: OPTION_SPEC });
+  const outputNames = options.outputNames;
+  if (outputNames !== undefined && (!Array.isArray(outputNames) || outputNames.some((n) => typeof n !== 'string' || n === ''))) {
+    throw new ValueError(`exportOnnx: outputNames must be an array of non-empty strings, got ${JSON.stringify(outputNames)}`);
+  }
   const opset = options.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || opset < EXPORT_OPSETS.min || opset > EXPORT_OPSETS.max) {
     throw new ValueError(`exportOnnx: opsetVersion must be an integer in [${EXPORT_OPSETS.min}, ${EXPORT_OPSETS.max}], got ${String(opset)}`);

@@ -240,6 +240,10 @@ describe('exportOnnx → onnxruntime-node and back through importOnnx', () => {
     const pooling = new AttentionPooling({ inputSize: 3, mode: 'structured', hops: 2, batchFirst: true, generator, backend });
     expect(() => exportOnnx((i) => ({ p: pooling.forward(i.x as Tensor).penalty }), { x: randn([2, 4, 3], { backend, generator }) })).toThrow(/penalty/);
     expect(() => exportOnnx((i) => gru1.forward(i.x as Tensor), { x: randn([2, 2, 3], { backend, generator }) }, { opsetVersion: 9 })).toThrow(/opsetVersion/);
+    expect(() => exportOnnx((i) => relu(i.x as Tensor), { x: randn([2, 3], { backend, generator }) }, { outputNames: 'y' as never })).toThrow(/outputNames must be an array/);
+    // A failed trace leaves the modules as they were: the wrappers are gone.
+    expect(GRU.prototype.forward.name).toBe('forward');
+    expect(Linear.prototype.forward.name).toBe('forward');
     expect(() => exportOnnx((i) => gru1.forward(i.x as Tensor), { x: randn([2, 2, 3], { backend, generator }) }, { opset: 17 } as never)).toThrow(/unknown option 'opset'; did you mean 'opsetVersion'/);
   });
 });
