@@ -9,17 +9,24 @@
  * | `js`, `javascript`, `mjs`      | runs it                                                             |
  * | `sh`, `bash`, `shell`          | checks each command it names: `npm run X` / `npm test` need the     |
  * |                                | root script, `npx turbo run X` the turbo task, `--filter=` and      |
- * |                                | `npm install @gated/x` a workspace package, `bash`/`node`/`sh` a    |
- * |                                | file, `npx bin` an installed binary                                 |
+ * |                                | `npm install @gated/x` a workspace package, `bash`/`sh`/`node`/     |
+ * |                                | `python3` a file, `npx bin` an installed binary                     |
  * | `json`                         | parses it                                                           |
  * | `python`                       | nothing: the PyTorch side of a comparison, run by its own fixture   |
  * |                                | scripts with Debian's torch, not by the Node test suite             |
  * | none, `text`, `txt`, `console` | nothing: diagrams, equations and printed output                     |
+ * | `html`                         | nothing: a page (the browser check of backend-gpujs runs its own)   |
  * | anything else                  | fails: add a rule here first                                        |
  *
  * A block that is deliberately not runnable is preceded by `<!-- not-run: reason -->` (blank lines
  * may sit between). The test lists such blocks with their reasons and reports them as skipped; a
- * marker with no reason, or with no block after it, fails.
+ * marker with no reason, or with no block after it, fails. A block that needs an X display
+ * (gpu.js's `headlessgl` mode) is preceded by `<!-- requires: display -->`: it runs under
+ * `xvfb-run -a` when no display is set, and where neither exists it is skipped with that reason
+ * (with `CI=true` it fails), like the package tests that need the Debian packages.
+ *
+ * Blocks come from `README.md`, `docs/**\/*.md` (not the generated `docs/api`) and the README of
+ * every workspace package (what npm shows a package's users).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +40,9 @@ export const SHELL = new Set(['sh', 'bash', 'shell']);
 /** Languages parsed as data. */
 export const JSON_LANGUAGES = new Set(['json']);
 /** Languages never run: the PyTorch side of comparisons (python), diagrams, equations and output. */
-export const NOT_CODE = new Set(['python', '', 'text', 'txt', 'console']);
+export const NOT_CODE = new Set(['python', '', 'text', 'txt', 'console', 'html']);
+/** What a `<!-- requires: ... -->` marker may name. */
+export const REQUIREMENTS = new Set(['display']);
 
 /**
  * @typedef {object} CodeBlock
@@ -42,6 +51,7 @@ export const NOT_CODE = new Set(['python', '', 'text', 'txt', 'console']);
  * @property {string} lang       the fence's language, lower case (`''` when none)
  * @property {string} code       the block's text, the fence's indentation removed
  * @property {string | undefined} notRun  the reason of a `<!-- not-run: reason -->` marker before it
+ * @property {string[]} requires  what `<!-- requires: ... -->` markers before it name (`display`)
  * @property {'typescript' | 'javascript' | 'shell' | 'json' | 'not-code'} kind  what the docs test does with it
  */
 
@@ -59,11 +69,18 @@ export function listDocFiles(root) {
     }
   };
   if (existsSync(join(root, 'docs'))) walk('docs');
-  return [...(existsSync(join(root, 'README.md')) ? ['README.md'] : []), ...found.sort()];
+  // The README of each workspace package: what npm shows a user of that package.
+  const packageReadmes = ['packages', 'apps']
+    .filter((dir) => existsSync(join(root, dir)))
+    .flatMap((dir) => readdirSync(join(root, dir)).map((name) => `${dir}/${name}/README.md`))
+    .filter((path) => existsSync(join(root, path)))
+    .sort();
+  return [...(existsSync(join(root, 'README.md')) ? ['README.md'] : []), ...found.sort(), ...packageReadmes];
 }
 
 const FENCE = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
 const NOT_RUN = /^\s*<!--\s*not-run:(.*?)-->\s*$/;
+const REQUIRES = /^\s*<!--\s*requires:(.*?)-->\s*$/;
 
 /** The kind of a fence language, or throws naming the file, the line and the language. */
 function kindOf(lang, where) {
@@ -85,20 +102,29 @@ function kindOf(lang, where) {
 export function extractBlocks(markdown, file) {
   const lines = markdown.split('\n');
   const blocks = [];
-  /** @type {{ reason: string, line: number } | null} */
+  /** @type {{ reason: string | undefined, requires: string[], line: number } | null} */
   let pending = null;
   for (let i = 0; i < lines.length; i++) {
     const marker = NOT_RUN.exec(lines[i]);
     if (marker) {
-      if (pending) throw new Error(`${file}:${pending.line}: a not-run marker with no code block after it`);
+      if (pending?.reason !== undefined) throw new Error(`${file}:${pending.line}: a not-run marker with no code block after it`);
       const reason = marker[1].trim();
       if (reason === '') throw new Error(`${file}:${i + 1}: a not-run marker needs a reason: <!-- not-run: why this block cannot run -->`);
-      pending = { reason, line: i + 1 };
+      pending = { requires: [], line: i + 1, ...pending, reason };
+      continue;
+    }
+    const requires = REQUIRES.exec(lines[i]);
+    if (requires) {
+      const names = requires[1].split(',').map((n) => n.trim());
+      for (const name of names) {
+        if (!REQUIREMENTS.has(name)) throw new Error(`${file}:${i + 1}: a requires marker names '${name}' (expected one of ${[...REQUIREMENTS].join(', ')})`);
+      }
+      pending = { reason: undefined, line: i + 1, ...pending, requires: [...(pending?.requires ?? []), ...names] };
       continue;
     }
     const open = FENCE.exec(lines[i]);
     if (!open) {
-      if (pending && lines[i].trim() !== '') throw new Error(`${file}:${pending.line}: a not-run marker with no code block after it`);
+      if (pending && lines[i].trim() !== '') throw new Error(`${file}:${pending.line}: a marker with no code block after it`);
       continue;
     }
     const [, indent, fence, info] = open;
@@ -111,11 +137,11 @@ export function extractBlocks(markdown, file) {
       .slice(start, end)
       .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()))
       .join('\n');
-    blocks.push({ file, line: start + 1, lang, code, notRun: pending?.reason, kind: kindOf(lang, `${file}:${i + 1}`) });
+    blocks.push({ file, line: start + 1, lang, code, notRun: pending?.reason, requires: pending?.requires ?? [], kind: kindOf(lang, `${file}:${i + 1}`) });
     pending = null;
     i = end;
   }
-  if (pending) throw new Error(`${file}:${pending.line}: a not-run marker with no code block after it`);
+  if (pending) throw new Error(`${file}:${pending.line}: a marker with no code block after it`);
   return blocks;
 }
 
@@ -177,7 +203,7 @@ export function checkShellBlock(code, repo) {
         } else if (bin !== undefined && !existsSync(join(repo.root, 'node_modules/.bin', bin))) {
           problems.push(`'${command}': no installed binary '${bin}' (node_modules/.bin)`);
         }
-      } else if (program === 'bash' || program === 'sh' || program === 'node') {
+      } else if (['bash', 'sh', 'node', 'python3', 'python', '/usr/bin/python3'].includes(program)) {
         const path = args.find((a) => !a.startsWith('-'));
         if (path !== undefined && !existsSync(join(repo.root, path))) problems.push(`'${command}': no file ${path}`);
       }

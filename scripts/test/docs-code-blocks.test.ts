@@ -27,6 +27,22 @@ const blocks: CodeBlock[] = collectBlocks(repoRoot);
 const runnable = blocks.filter((b) => (b.kind === 'typescript' || b.kind === 'javascript') && b.notRun === undefined);
 const label = (b: CodeBlock) => `${b.file}:${b.line} (${b.lang || 'no language'})`;
 
+/** How a block that needs an X display runs here: directly, under xvfb-run, or not at all (and why). */
+const hasXvfbRun = spawnSync('sh', ['-c', 'command -v xvfb-run'], { encoding: 'utf8' }).status === 0;
+const display: { prefix: string[]; missing?: string } = process.env.DISPLAY
+  ? { prefix: [] }
+  : hasXvfbRun
+    ? { prefix: ['xvfb-run', '-a', '-s', '-screen 0 64x64x24'] }
+    : { prefix: [], missing: 'no X display (DISPLAY is unset) and no xvfb-run (scripts/install-debian-deps.sh installs it)' };
+const inCi = process.env.CI === 'true';
+
+/** Why `block` is skipped here, or undefined when it runs (a missing display fails instead with CI=true). */
+function skipReasonOf(block: CodeBlock): string | undefined {
+  if (block.notRun !== undefined) return `marked not-run in ${block.file}: ${block.notRun}`;
+  if (block.requires.includes('display') && display.missing !== undefined && !inCi) return `needs an X display: ${display.missing}`;
+  return undefined;
+}
+
 interface Prepared {
   /** tsc's errors per block slug. */
   diagnostics: Map<string, string[]>;
@@ -93,18 +109,22 @@ async function prepare(): Promise<Prepared> {
 describe('the rules for doc code blocks', () => {
   it('extracts fenced blocks with their language, first line and not-run reason', () => {
     const markdown = ['# T', '', '```ts', 'const a = 1;', '```', '', '<!-- not-run: needs a GPU -->', '', '~~~sh', 'npm test', '~~~', '', '```', 'a → b', '```'].join('\n');
+    expect(extractBlocks('<!-- requires: display -->\n  ```ts\n  gl();\n  ```', 'y.md')).toEqual([
+      { file: 'y.md', line: 3, lang: 'ts', code: 'gl();', notRun: undefined, requires: ['display'], kind: 'typescript' },
+    ]);
     expect(extractBlocks(markdown, 'x.md')).toEqual([
-      { file: 'x.md', line: 4, lang: 'ts', code: 'const a = 1;', notRun: undefined, kind: 'typescript' },
-      { file: 'x.md', line: 10, lang: 'sh', code: 'npm test', notRun: 'needs a GPU', kind: 'shell' },
-      { file: 'x.md', line: 14, lang: '', code: 'a → b', notRun: undefined, kind: 'not-code' },
+      { file: 'x.md', line: 4, lang: 'ts', code: 'const a = 1;', notRun: undefined, requires: [], kind: 'typescript' },
+      { file: 'x.md', line: 10, lang: 'sh', code: 'npm test', notRun: 'needs a GPU', requires: [], kind: 'shell' },
+      { file: 'x.md', line: 14, lang: '', code: 'a → b', notRun: undefined, requires: [], kind: 'not-code' },
     ]);
   });
 
   it('refuses a language without a rule, a marker without a reason or a block, and an unclosed block', () => {
     expect(() => extractBlocks('```rust\nfn main() {}\n```', 'x.md')).toThrow("x.md:1: a code block in language 'rust', which the docs test has no rule for");
     expect(() => extractBlocks('<!-- not-run: -->\n```ts\n1\n```', 'x.md')).toThrow('x.md:1: a not-run marker needs a reason');
-    expect(() => extractBlocks('<!-- not-run: why -->\nsome prose\n```ts\n1\n```', 'x.md')).toThrow('x.md:1: a not-run marker with no code block after it');
-    expect(() => extractBlocks('text\n<!-- not-run: why -->\n', 'x.md')).toThrow('x.md:2: a not-run marker with no code block after it');
+    expect(() => extractBlocks('<!-- not-run: why -->\nsome prose\n```ts\n1\n```', 'x.md')).toThrow('x.md:1: a marker with no code block after it');
+    expect(() => extractBlocks('text\n<!-- not-run: why -->\n', 'x.md')).toThrow('x.md:2: a marker with no code block after it');
+    expect(() => extractBlocks('<!-- requires: gpu -->\n```ts\n1\n```', 'x.md')).toThrow("x.md:1: a requires marker names 'gpu' (expected one of display)");
     expect(() => extractBlocks('```ts\nconst a = 1;\n', 'x.md')).toThrow('x.md:1: a code block that is never closed');
   });
 
@@ -118,14 +138,17 @@ describe('the rules for doc code blocks', () => {
     ]);
     expect(checkShellBlock('npm install @gated/core @gated/gpu', repo)).toEqual(["'npm install @gated/core @gated/gpu': there is no package '@gated/gpu'"]);
     expect(checkShellBlock('bash scripts/missing.sh', repo)).toEqual(["'bash scripts/missing.sh': no file scripts/missing.sh"]);
+    expect(checkShellBlock('/usr/bin/python3 scripts/fixtures/gen_nothing.py', repo)).toEqual(["'/usr/bin/python3 scripts/fixtures/gen_nothing.py': no file scripts/fixtures/gen_nothing.py"]);
     expect(checkShellBlock('npx no-such-binary', repo)).toEqual(["'npx no-such-binary': no installed binary 'no-such-binary' (node_modules/.bin)"]);
   });
 
-  it('finds README.md and every docs/*.md (not the generated docs/api)', () => {
+  it('finds README.md, every docs/*.md (not the generated docs/api) and every package README', () => {
     const files = listDocFiles(repoRoot);
     expect(files[0]).toBe('README.md');
-    expect(files).toEqual(expect.arrayContaining(['docs/getting-started.md', 'docs/gru-guide.md', 'docs/contributing.md', 'docs/benchmarks.md']));
-    expect(files.every((f) => f === 'README.md' || (f.startsWith('docs/') && !f.startsWith('docs/api/')))).toBe(true);
+    expect(files).toEqual(
+      expect.arrayContaining(['docs/getting-started.md', 'docs/gru-guide.md', 'docs/contributing.md', 'docs/benchmarks.md', 'packages/core/README.md', 'packages/backend-gpujs/README.md']),
+    );
+    expect(files.every((f) => f === 'README.md' || (f.startsWith('docs/') && !f.startsWith('docs/api/')) || /^(packages|apps)\/[^/]+\/README\.md$/.test(f))).toBe(true);
   });
 });
 
@@ -136,19 +159,19 @@ describe('the code blocks of README.md and docs/*.md', () => {
   }, 300_000);
 
   it('lists what is not run, and why', () => {
-    const notRun = blocks.filter((b) => b.notRun !== undefined);
+    const notRun = blocks.filter((b) => skipReasonOf(b) !== undefined);
     const byKind = (kind: CodeBlock['kind']) => blocks.filter((b) => b.kind === kind).length;
     console.info(
       `doc code blocks: ${blocks.length} in ${new Set(blocks.map((b) => b.file)).size} files; ${byKind('typescript')} TypeScript, ` +
         `${byKind('javascript')} JavaScript, ${byKind('shell')} shell, ${byKind('json')} JSON, ${byKind('not-code')} not code (python, diagrams, output); ` +
-        `${notRun.length} marked not-run${notRun.map((b) => `\n  ${label(b)}: ${b.notRun}`).join('')}`,
+        `${notRun.length} not run here${notRun.map((b) => `\n  ${label(b)}: ${skipReasonOf(b)}`).join('')}`,
     );
     expect(runnable.length).toBeGreaterThan(0);
   });
 
   for (const block of blocks.filter((b) => b.kind === 'typescript' || b.kind === 'javascript')) {
     const checks = block.kind === 'typescript' ? 'type-checks and runs' : 'runs';
-    const options = { ...skipWithReason(block.notRun && `marked not-run in ${block.file}: ${block.notRun}`), timeout: BLOCK_TIME_LIMIT_MS + 30_000 };
+    const options = { ...skipWithReason(skipReasonOf(block)), timeout: BLOCK_TIME_LIMIT_MS + 30_000 };
     it(`${label(block)} ${checks}`, options, () => {
       const slug = blockSlug(block);
       // tsc counts lines from the block's first line; name the markdown line instead.
@@ -156,7 +179,10 @@ describe('the code blocks of README.md and docs/*.md', () => {
       expect(errors, `${label(block)} does not type-check`).toEqual([]);
       const bundle = prepared.bundles.get(slug);
       if (bundle === undefined) throw new Error(`${label(block)} was not bundled`);
-      const run = spawnSync(process.execPath, [bundle], { cwd: workDir, encoding: 'utf8', timeout: BLOCK_TIME_LIMIT_MS });
+      const needsDisplay = block.requires.includes('display');
+      if (needsDisplay && display.missing !== undefined) throw new Error(`${label(block)} needs an X display, and CI=true requires it: ${display.missing}`);
+      const [command, ...args] = [...(needsDisplay ? display.prefix : []), process.execPath, bundle];
+      const run = spawnSync(command, args, { cwd: workDir, encoding: 'utf8', timeout: BLOCK_TIME_LIMIT_MS });
       const output = `${run.stdout}${run.stderr}`;
       if (run.error) throw new Error(`${label(block)} did not finish within ${BLOCK_TIME_LIMIT_MS} ms: ${run.error.message}\n${output}`);
       expect(run.status, `${label(block)} exited with ${run.status}:\n${output}`).toBe(0);
