@@ -263,3 +263,19 @@ export interface Backend<S = unknown> {
   /** Fused LSTM step backward; must match core's `lstmStepBackwardComposed`. */
   lstmStepBackward?(args: LstmStepBackwardArgs<S>): LstmStepBackwardResult<S>;
 }
+
+/**
+ * The name of an optional kernel of the {@link Backend} contract: a method a backend may leave out,
+ * core then running its composed default instead.
+ *
+ * @remarks A backend's conformance test declares which of these it implements
+ * (`ConformanceOptions.kernels` in `@gated/core/testing`): the cases of a declared kernel run, and a
+ * declared kernel the backend lacks, or an implemented one it does not declare, fails.
+ */
+export type OptionalKernel = { [K in keyof Backend]-?: undefined extends Backend[K] ? K : never }[keyof Backend];
+
+// Keyed by OptionalKernel, so adding an optional method to Backend fails to compile until it is listed here.
+const optionalKernels: { readonly [K in OptionalKernel]: true } = { gruStep: true, gruStepBackward: true, lstmStep: true, lstmStepBackward: true };
+
+/** Every {@link OptionalKernel}, in the order the contract lists them. */
+export const OPTIONAL_KERNELS: readonly OptionalKernel[] = Object.keys(optionalKernels) as OptionalKernel[];
