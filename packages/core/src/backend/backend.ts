@@ -272,7 +272,10 @@ export interface Backend<S = unknown> {
  * (`ConformanceOptions.kernels` in `@gated/core/testing`): the cases of a declared kernel run, and a
  * declared kernel the backend lacks, or an implemented one it does not declare, fails.
  */
-export type OptionalKernel = { [K in keyof Backend]-?: undefined extends Backend[K] ? K : never }[keyof Backend];
+export type OptionalKernel = Exclude<{ [K in keyof Backend]-?: undefined extends Backend[K] ? K : never }[keyof Backend], OptionalMemoryHook>;
+
+/** The optional methods of {@link Backend} that manage memory rather than compute: not kernels. */
+export type OptionalMemoryHook = 'finalizationToken' | 'reclaim';
 
 // Keyed by OptionalKernel, so adding an optional method to Backend fails to compile until it is listed here.
 const optionalKernels: { readonly [K in OptionalKernel]: true } = { gruStep: true, gruStepBackward: true, lstmStep: true, lstmStepBackward: true };
