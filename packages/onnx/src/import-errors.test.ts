@@ -173,3 +173,25 @@ describe('importOnnx: malformed bytes are a typed error, never a crash or a part
     }
   });
 });
+
+describe('OnnxModel', () => {
+  it('holds its parameters on the backend it was imported to and runs there', () => {
+    const other = new CpuBackend();
+    const model = importOnnx(fixture, { backend: other });
+    expect(model.backend).toBe(other);
+    expect(model.parameters().length).toBeGreaterThan(0);
+    expect(model.parameters().every((p) => p.backend === other)).toBe(true);
+    const { output } = model.forward({ x: tensor(new Float32Array(5 * 2 * 3).fill(0.1), [5, 2, 3], { backend: other }) });
+    expect(output.backend).toBe(other);
+    expect(output.shape).toEqual([5, 2, 4]);
+  });
+
+  it('names a missing, unknown or non-integer input', () => {
+    const model = importOnnx(fixture, { backend });
+    expect(() => model.forward({})).toThrow("OnnxModel: missing input 'x' (FLOAT [seq, batch, 3])");
+    const x = tensor(new Float32Array(6), [1, 2, 3], { backend });
+    expect(() => model.forward({ x, h0: x })).toThrow("OnnxModel: unknown input h0; the model's inputs are x");
+    const classifier = importOnnx(readFileSync(new URL('./__fixtures__/text-classifier.onnx', import.meta.url)), { backend });
+    expect(() => classifier.forward({ tokens: [[1.5, 2]] })).toThrow("OnnxModel: input 'tokens' is INT64, got the non-integer value 1.5");
+  });
+});
