@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { discoverBackends, selectBackends } from './backends';
+import { selectCells } from './cells';
 
 describe('backend registry', () => {
   it('always has cpu and reports every gpu.js mode as unavailable when the package cannot be imported', async () => {
-    const entries = await discoverBackends(() => Promise.reject(new Error("Cannot find package '@gated/backend-gpujs'")));
+    const entries = await discoverBackends(
+      () => Promise.reject(new Error("Cannot find package '@gated/backend-gpujs'")),
+      () => Promise.reject(new Error("Cannot find package 'onnxruntime-node'")),
+    );
     expect(entries[0]).toMatchObject({ id: 'cpu', available: true });
-    const gpujs = entries.slice(1);
+    expect(entries[entries.length - 1]).toMatchObject({ id: 'onnxruntime', available: false });
+    expect(entries[entries.length - 1].note).toContain("Cannot find package 'onnxruntime-node'");
+    const gpujs = entries.slice(1, -1);
     expect(gpujs.length).toBeGreaterThan(0);
     for (const e of gpujs) {
       expect(e.available).toBe(false);
@@ -21,12 +27,14 @@ describe('backend registry', () => {
         return new GpujsBackend(options);
       }
     }
-    const entries = await discoverBackends(async () => ({
-      GPUJS_MODES: ['headlessgl', 'cpu'],
-      isTextureMode: (mode: string) => mode === 'headlessgl',
-      probeMode: (mode: string) => (mode === 'cpu' ? { available: true } : { available: false, reason: 'no X display' }),
-      GpujsBackend,
-    }));
+    const entries = (
+      await discoverBackends(async () => ({
+        GPUJS_MODES: ['headlessgl', 'cpu'],
+        isTextureMode: (mode: string) => mode === 'headlessgl',
+        probeMode: (mode: string) => (mode === 'cpu' ? { available: true } : { available: false, reason: 'no X display' }),
+        GpujsBackend,
+      }))
+    ).filter((e) => e.id !== 'onnxruntime');
     expect(entries.map((e) => [e.id, e.available, e.note])).toEqual([
       ['cpu', true, undefined],
       ['gpujs:headlessgl', false, 'no X display'],
@@ -46,5 +54,17 @@ describe('backend registry', () => {
     expect(selectBackends(entries, ['gpujs']).every((e) => e.id.startsWith('gpujs:'))).toBe(true);
     expect(selectBackends(entries, undefined)).toHaveLength(entries.length);
     expect(() => selectBackends(entries, ['metal'])).toThrow("unknown backend 'metal'");
+  });
+});
+
+describe('the onnxruntime row', () => {
+  it('is available with onnxruntime-node installed, forward only, and measures the exported models after checking them against Gated', async () => {
+    const entries = await discoverBackends(() => Promise.reject(new Error('absent')));
+    const entry = entries.find((e) => e.id === 'onnxruntime');
+    expect(entry).toMatchObject({ available: true, passes: ['forward'] });
+    const tiny = { name: 'tiny', batch: 2, seqLen: 3, inputSize: 4, hiddenSize: 5, numLayers: 2, bidirectional: true };
+    const measured = await entry!.measure!(selectCells(['gru', 'lstm']), tiny, { warmup: 1, reps: 2, minTotalMs: 0, maxReps: 2 }, () => {});
+    expect(measured).toHaveLength(2);
+    for (const m of measured) expect(m.samples).toHaveLength(2);
   });
 });

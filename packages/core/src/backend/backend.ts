@@ -188,6 +188,20 @@ export interface Backend<S = unknown> {
   readSync(storage: S): Float32Array;
   /** Frees storage. Core calls it once per storage, when the last tensor sharing it is released. */
   dispose(storage: S): void;
+  /**
+   * What core must hand back to {@link Backend.reclaim} when every tensor holding `storage` became
+   * unreachable without being disposed, or `null` when the garbage collector reclaims the storage by
+   * itself (a host typed array), in which case core keeps nothing for it.
+   *
+   * @remarks Core keeps the token, never the storage, until the collector reports the tensors gone;
+   * so the token must not reference the storage, or a host copy of it, or they could not be collected
+   * until finalizers run (which a synchronous training loop never lets happen). A device backend
+   * returns a small object naming its device resource. A backend without this method has its storage
+   * kept by core and passed to {@link Backend.dispose} when its tensors are collected.
+   */
+  finalizationToken?(storage: S): object | null;
+  /** Frees what a token from {@link Backend.finalizationToken} names (called from a finalizer). */
+  reclaim?(token: object): void;
   /** Live storage accounting. */
   memory(): MemoryInfo;
 
@@ -249,3 +263,22 @@ export interface Backend<S = unknown> {
   /** Fused LSTM step backward; must match core's `lstmStepBackwardComposed`. */
   lstmStepBackward?(args: LstmStepBackwardArgs<S>): LstmStepBackwardResult<S>;
 }
+
+/**
+ * The name of an optional kernel of the {@link Backend} contract: a method a backend may leave out,
+ * core then running its composed default instead.
+ *
+ * @remarks A backend's conformance test declares which of these it implements
+ * (`ConformanceOptions.kernels` in `@gated/core/testing`): the cases of a declared kernel run, and a
+ * declared kernel the backend lacks, or an implemented one it does not declare, fails.
+ */
+export type OptionalKernel = Exclude<{ [K in keyof Backend]-?: undefined extends Backend[K] ? K : never }[keyof Backend], OptionalMemoryHook>;
+
+/** The optional methods of {@link Backend} that manage memory rather than compute: not kernels. */
+export type OptionalMemoryHook = 'finalizationToken' | 'reclaim';
+
+// Keyed by OptionalKernel, so adding an optional method to Backend fails to compile until it is listed here.
+const optionalKernels: { readonly [K in OptionalKernel]: true } = { gruStep: true, gruStepBackward: true, lstmStep: true, lstmStepBackward: true };
+
+/** Every {@link OptionalKernel}, in the order the contract lists them. */
+export const OPTIONAL_KERNELS: readonly OptionalKernel[] = Object.keys(optionalKernels) as OptionalKernel[];

@@ -9,6 +9,7 @@ import { fromStorage, isTensor, type NestedArray, type Tensor } from '../tensor/
 import { normal } from './init';
 import { Module } from './module';
 import { noGrad } from '../autograd/grad-mode';
+import { checkOptions, describeValue } from '../options';
 
 /** Options of {@link Embedding}. */
 export interface EmbeddingOptions {
@@ -53,8 +54,14 @@ export class Embedding extends Module {
   /** `[numEmbeddings, embeddingDim]`. */
   readonly weight: Tensor;
 
-  constructor(options: EmbeddingOptions) {
+  /** @throws ValueError for an invalid size or `paddingIdx`; OptionsError for an unknown option or a value of the wrong type. */
+  constructor(rawOptions: EmbeddingOptions) {
     super();
+    const options = checkOptions(rawOptions, {
+      where: 'new Embedding(options)',
+      spec: { numEmbeddings: 'number', embeddingDim: 'number', paddingIdx: 'number', backend: 'backend', generator: 'generator' },
+      required: ['numEmbeddings', 'embeddingDim'],
+    });
     const { numEmbeddings, embeddingDim } = options;
     for (const [name, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`Embedding: ${name} must be a non-negative integer, got ${String(v)}`);
@@ -82,6 +89,9 @@ export class Embedding extends Module {
   /** Looks up `indices` (any shape), giving `[...indices.shape, embeddingDim]`. */
   forward(indices: EmbeddingIndices): Tensor {
     const backend = this.weight.backend;
+    if (!isTensor(indices) && !Array.isArray(indices) && !ArrayBuffer.isView(indices) && typeof indices !== 'number') {
+      throw new ValueError(`Embedding: indices must be a Tensor or a (nested) array of integers, got ${describeValue(indices)}`);
+    }
     const idx = isTensor(indices) ? indices : tensor(indices as NestedArray, undefined, { backend });
     if (idx.backend !== backend) {
       throw new ValueError(`Embedding: indices live on backend '${idx.backend.name}', the weight on '${backend.name}'`);
@@ -101,19 +111,21 @@ export class Embedding extends Module {
     const weight = this.weight;
     const padding = this.paddingIdx;
     const storage = backend.gather(refOf('Embedding', weight), flat.storage('Embedding'), count, 0);
-    const out = record(
-      'embedding',
+    const weightShape = weight.shape;
+    const out = record({
+      name: 'embedding',
       backend,
       storage,
-      [count, dim],
-      [weight],
-      (g) => {
+      shape: [count, dim],
+      inputs: [weight],
+      saved: [flat],
+      attrs: { paddingIdx: padding ?? null },
+      backward: (g, { saved: [flat] }) => {
         // Positions that looked up the padding row contribute nothing to its gradient (PyTorch's padding_idx).
         const kept = padding === undefined ? g : mul(g, unsqueeze(ne(flat, padding), 1));
-        return [fromStorage(backend, backend.scatterAdd(refOf('Embedding', kept), flat.storage('Embedding'), count, 0, weight.shape), weight.shape)];
+        return [fromStorage(backend, backend.scatterAdd(refOf('Embedding', kept), flat.storage('Embedding'), count, 0, weightShape), weightShape)];
       },
-      [flat],
-    );
+    });
     return reshape(out, [...idx.shape, dim]);
   }
 }

@@ -3,6 +3,7 @@ import { ValueError } from '../errors';
 import { noGrad } from '../autograd/grad-mode';
 import { broadcastShapes, broadcastedAxes, shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import type { BackwardFn } from '../autograd/node';
 import { backendOf, record, refOf, type TensorLike } from './record';
 import { log } from './unary';
 import { where } from './indexing';
@@ -24,10 +25,10 @@ export function scalarOp(op: BinaryOp, x: Tensor, scalar: number, scalarFirst = 
   if (typeof scalar !== 'number') throw new ValueError(`${op}: scalar operand must be a number, got ${typeof scalar}`);
   const backend = backendOf(op, x);
   const storage = backend.binaryScalar(op, x.storage(op), scalar, x.size, scalarFirst);
-  return record(op, backend, storage, x.shape, [x], scalarBackward(op, x, scalar, scalarFirst));
+  return record({ name: op, backend, storage, shape: x.shape, inputs: [x], attrs: { scalar, scalarFirst }, backward: scalarBackward(op, scalar, scalarFirst) });
 }
 
-function scalarBackward(op: BinaryOp, x: Tensor, c: number, scalarFirst: boolean): ((g: Tensor, y: Tensor) => (Tensor | null)[]) | null {
+function scalarBackward(op: BinaryOp, c: number, scalarFirst: boolean): BackwardFn | null {
   switch (op) {
     case 'add':
       return (g) => [g];
@@ -37,15 +38,15 @@ function scalarBackward(op: BinaryOp, x: Tensor, c: number, scalarFirst: boolean
       return (g) => [scalarOp('mul', g, c)];
     case 'div':
       // x / c → g / c;  c / x → −g · c / x² = −g · y / x
-      return scalarFirst ? (g, y) => [mul(g, div(scalarOp('mul', y, -1), x))] : (g) => [scalarOp('div', g, c)];
+      return scalarFirst ? (g, { inputs: [x], output: y }) => [mul(g, div(scalarOp('mul', y, -1), x))] : (g) => [scalarOp('div', g, c)];
     case 'pow':
       // x^c → g · c · x^(c−1);  c^x → g · y · ln c
       return scalarFirst
-        ? (g, y) => [c === 0 ? mul(g, scalarOp('mul', y, 0)) : mul(g, scalarOp('mul', y, Math.log(c)))]
-        : (g) => [mul(g, scalarOp('mul', scalarOp('pow', x, c - 1), c))];
+        ? (g, { output: y }) => [c === 0 ? mul(g, scalarOp('mul', y, 0)) : mul(g, scalarOp('mul', y, Math.log(c)))]
+        : (g, { inputs: [x] }) => [mul(g, scalarOp('mul', scalarOp('pow', x, c - 1), c))];
     case 'maximum':
     case 'minimum':
-      return (g) => {
+      return (g, { inputs: [x] }) => {
         const cmp: BinaryOp = op === 'maximum' ? 'gt' : 'lt';
         // Ties share the gradient equally, as in torch.maximum.
         const mask = noGrad(() => add(scalarOp(cmp, x, c), scalarOp('mul', scalarOp('eq', x, c), 0.5)));
@@ -65,36 +66,40 @@ function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const backend = backendOf(op, a, b);
   const outShape = broadcastShapes(op, a.shape, b.shape);
   const storage = backend.binary(op, refOf(op, a), refOf(op, b), outShape);
-  return record(op, backend, storage, outShape, [a, b], binaryBackward(op, a, b));
+  return record({ name: op, backend, storage, shape: outShape, inputs: [a, b], backward: binaryBackward(op) });
 }
 
-function binaryBackward(op: BinaryOp, a: Tensor, b: Tensor): ((g: Tensor, y: Tensor) => (Tensor | null)[]) | null {
-  const both = (ga: () => Tensor, gb: () => Tensor): (Tensor | null)[] => [
+function binaryBackward(op: BinaryOp): BackwardFn | null {
+  const both = ([a, b]: readonly Tensor[], ga: () => Tensor, gb: () => Tensor): (Tensor | null)[] => [
     a.requiresGrad ? sumToShape(ga(), a.shape) : null,
     b.requiresGrad ? sumToShape(gb(), b.shape) : null,
   ];
   switch (op) {
     case 'add':
-      return (g) => both(() => g, () => g);
+      return (g, { inputs }) => both(inputs, () => g, () => g);
     case 'sub':
-      return (g) => both(() => g, () => scalarOp('mul', g, -1));
+      return (g, { inputs }) => both(inputs, () => g, () => scalarOp('mul', g, -1));
     case 'mul':
-      return (g) => both(() => mul(g, b), () => mul(g, a));
+      return (g, { inputs }) => both(inputs, () => mul(g, inputs[1]), () => mul(g, inputs[0]));
     case 'div':
-      return (g, y) => both(() => div(g, b), () => scalarOp('mul', div(mul(g, y), b), -1));
+      return (g, { inputs, output: y }) => both(inputs, () => div(g, inputs[1]), () => scalarOp('mul', div(mul(g, y), inputs[1]), -1));
     case 'pow':
-      return (g, y) =>
-        both(
+      return (g, { inputs, output: y }) => {
+        const [a, b] = inputs;
+        return both(
+          inputs,
           () => mul(g, mul(b, pow(a, scalarOp('sub', b, 1)))),
           // PyTorch masks base 0 with exponent ≥ 0, where y · log(a) would be 0 · (−∞) = NaN.
           () => noGrad(() => mul(g, where(mul(compare('eq', a, 0), compare('ge', b, 0)), 0, mul(y, log(a))))),
         );
+      };
     case 'maximum':
     case 'minimum': {
       const cmp: BinaryOp = op === 'maximum' ? 'gt' : 'lt';
-      return (g) => {
+      return (g, { inputs }) => {
+        const [a, b] = inputs;
         const maskA = noGrad(() => add(compare(cmp, a, b), scalarOp('mul', compare('eq', a, b), 0.5)));
-        return both(() => mul(g, maskA), () => mul(g, scalarOp('sub', maskA, 1, true)));
+        return both(inputs, () => mul(g, maskA), () => mul(g, scalarOp('sub', maskA, 1, true)));
       };
     }
     default:

@@ -2,7 +2,7 @@ import { ShapeError, ValueError, formatShape } from '../errors';
 import { broadcastShapes, normalizeAxis } from '../tensor/shape';
 import { fromStorage, isTensor, type Tensor } from '../tensor/tensor';
 import { noGrad } from '../autograd/grad-mode';
-import { backendOf, record, recordComputed, refOf, assertFinite, type TensorLike } from './record';
+import { backendOf, computeUntraced, record, recordComputed, refOf, assertFinite, type TensorLike } from './record';
 import { mul, scalarOp, sumToShape, ge, le } from './binary';
 import type { Backend } from '../backend/backend';
 
@@ -41,14 +41,26 @@ export function indexSelect(x: Tensor, axis: number, indices: Indices): Tensor {
   try {
     const shape = x.shape.map((d, i) => (i === a ? idx.count : d));
     const storage = backend.gather(refOf('indexSelect', x), idx.storage, idx.count, a);
-    return record('indexSelect', backend, storage, shape, [x], (g) => {
-      // Re-upload host indices for the backward instead of holding device memory for the whole graph.
-      const again = indexStorage('indexSelect', backend, indices, x.shape[a]);
-      try {
-        return [fromStorage(backend, backend.scatterAdd(refOf('indexSelect', g), again.storage, again.count, a, x.shape), x.shape)];
-      } finally {
-        if (again.owned) backend.dispose(again.storage);
-      }
+    // Tensor indices are saved for the backward; host indices are re-uploaded there instead of
+    // holding device memory for the whole life of the graph.
+    const host = isTensor(indices) ? null : indices;
+    const inputShape = x.shape;
+    return record({
+      name: 'indexSelect',
+      backend,
+      storage,
+      shape,
+      inputs: [x],
+      saved: isTensor(indices) ? [indices] : [],
+      attrs: { axis: a, indices: host === null ? null : Array.from(host) },
+      backward: (g, { saved }) => {
+        const again = indexStorage('indexSelect', backend, host ?? saved[0], inputShape[a]);
+        try {
+          return [fromStorage(backend, backend.scatterAdd(refOf('indexSelect', g), again.storage, again.count, a, inputShape), inputShape)];
+        } finally {
+          if (again.owned) backend.dispose(again.storage);
+        }
+      },
     });
   } finally {
     if (idx.owned) backend.dispose(idx.storage);
@@ -67,13 +79,20 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   backendOf('where', condition, ta, tb);
   const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, ta.shape), tb.shape);
   const storage = backend.where(refOf('where', condition), refOf('where', ta), refOf('where', tb), shape);
-  return record('where', backend, storage, shape, [condition, ta, tb], (g) => {
-    const zeros = fromStorage(backend, backend.fill(1, 0), []);
-    return [
-      null,
-      ta.requiresGrad ? sumToShape(where(condition, g, zeros), ta.shape) : null,
-      tb.requiresGrad ? sumToShape(where(condition, zeros, g), tb.shape) : null,
-    ];
+  return record({
+    name: 'where',
+    backend,
+    storage,
+    shape,
+    inputs: [condition, ta, tb],
+    backward: (g, { inputs: [condition, ta, tb] }) => {
+      const zeros = fromStorage(backend, backend.fill(1, 0), []);
+      return [
+        null,
+        ta.requiresGrad ? sumToShape(where(condition, g, zeros), ta.shape) : null,
+        tb.requiresGrad ? sumToShape(where(condition, zeros, g), tb.shape) : null,
+      ];
+    },
   });
 }
 
@@ -85,19 +104,25 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (min !== undefined) assertFinite('clamp', 'min', min);
   if (max !== undefined) assertFinite('clamp', 'max', max);
   if (min !== undefined && max !== undefined && min > max) throw new ValueError(`clamp: min (${min}) must not exceed max (${max})`);
-  const value = noGrad(() => {
+  const value = computeUntraced(() => {
     let v = x;
     if (min !== undefined) v = scalarOp('maximum', v, min);
     if (max !== undefined) v = scalarOp('minimum', v, max);
     return v === x ? scalarOp('mul', x, 1) : v;
   });
-  return recordComputed('clamp', value, [x], (g) => {
-    const inside = noGrad(() => {
-      let m: Tensor | null = null;
-      if (min !== undefined) m = ge(x, min);
-      if (max !== undefined) m = m === null ? le(x, max) : mul(m, le(x, max));
-      return m;
-    });
-    return [inside === null ? g : mul(g, inside)];
+  return recordComputed({
+    name: 'clamp',
+    value,
+    inputs: [x],
+    attrs: { min: min ?? null, max: max ?? null },
+    backward: (g, { inputs: [x] }) => {
+      const inside = noGrad(() => {
+        let m: Tensor | null = null;
+        if (min !== undefined) m = ge(x, min);
+        if (max !== undefined) m = m === null ? le(x, max) : mul(m, le(x, max));
+        return m;
+      });
+      return [inside === null ? g : mul(g, inside)];
+    },
   });
 }

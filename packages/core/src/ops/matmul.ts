@@ -43,7 +43,7 @@ function matmulND(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   const outShape = [...batch, m, n];
   const storage = backend.matMul(refOf('matmul', a), refOf('matmul', b), transposeA, transposeB, outShape);
-  return record('matmul', backend, storage, outShape, [a, b], (g) => {
+  return record({ name: 'matmul', backend, storage, shape: outShape, inputs: [a, b], attrs: { transposeA, transposeB }, backward: (g, { inputs: [a, b] }) => {
     // C = op(A) op(B):  dA = g op(B)ᵀ (or its transpose), dB = op(A)ᵀ g (or its transpose)
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
@@ -56,5 +56,5 @@ function matmulND(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean
       gb = sumToShape(full, b.shape);
     }
     return [ga, gb];
-  });
+  } });
 }

@@ -19,17 +19,27 @@ function reduceOp(op: ReduceOp, name: string, x: Tensor, axesArg: number | reado
   const axes = normalizeAxes(name, axesArg, x.rank);
   const storage = backend.reduce(op, refOf(name, x), axes);
   const shape = reducedShape(x.shape, axes, keepDims);
-  const expand = (t: Tensor): Tensor => broadcastTo(reshape(t, keptShape(x.shape, axes)), x.shape);
+  const inputShape = x.shape;
+  const expand = (t: Tensor): Tensor => broadcastTo(reshape(t, keptShape(inputShape, axes)), inputShape);
+  const attrs = { axes, keepDims };
   if (op === 'sum') {
-    return record(name, backend, storage, shape, [x], (g) => [expand(g)]);
+    return record({ name, backend, storage, shape, inputs: [x], attrs, backward: (g) => [expand(g)] });
   }
-  return record(name, backend, storage, shape, [x], (g, y) => {
-    // Ties share the gradient equally (the semantics of torch.amax / torch.amin).
-    const mask = noGrad(() => {
-      const hits = eq(x, expand(y));
-      return div(hits, expand(sumAxes(hits, axes)));
-    });
-    return [mul(expand(g), mask)];
+  return record({
+    name,
+    backend,
+    storage,
+    shape,
+    inputs: [x],
+    attrs,
+    backward: (g, { inputs: [x], output: y }) => {
+      // Ties share the gradient equally (the semantics of torch.amax / torch.amin).
+      const mask = noGrad(() => {
+        const hits = eq(x, expand(y));
+        return div(hits, expand(sumAxes(hits, axes)));
+      });
+      return [mul(expand(g), mask)];
+    },
   });
 }
 

@@ -1,8 +1,7 @@
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { assertValidShape, broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, sizeOfShape } from '../tensor/shape';
-import { viewOf, type Tensor } from '../tensor/tensor';
-import { isGradEnabled } from '../autograd/grad-mode';
-import { backendOf, record, refOf } from './record';
+import type { Tensor } from '../tensor/tensor';
+import { backendOf, record, recordView, refOf } from './record';
 import { sumToShape } from './binary';
 
 /**
@@ -12,8 +11,8 @@ import { sumToShape } from './binary';
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const inferred = inferShape('reshape', x, shape);
   if (shapesEqual(inferred, x.shape)) return x;
-  const needsGrad = isGradEnabled() && x.requiresGrad;
-  return viewOf(x, inferred, needsGrad ? { name: 'reshape', inputs: [x], saved: [], backward: (g) => [reshape(g, x.shape)] } : null);
+  x.storage('reshape');
+  return recordView(x, inferred);
 }
 
 function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
@@ -70,7 +69,8 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const shape = p.map((a) => x.shape[a]);
   const inverse = new Array<number>(p.length);
   p.forEach((a, i) => (inverse[a] = i));
-  return record('permute', backend, backend.permute(refOf('permute', x), p), shape, [x], (g) => [permute(g, inverse)]);
+  const storage = backend.permute(refOf('permute', x), p);
+  return record({ name: 'permute', backend, storage, shape, inputs: [x], attrs: { perm: p }, backward: (g) => [permute(g, inverse)] });
 }
 
 /** Swaps two axes (the last two by default). */
@@ -113,7 +113,8 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   if (shapesEqual(s, x.shape)) return x;
   const backend = backendOf('slice', x);
   const padding = x.shape.map((d, i) => [b[i], d - b[i] - s[i]] as const);
-  return record('slice', backend, backend.slice(refOf('slice', x), b, s), s, [x], (g) => [pad(g, padding)]);
+  const storage = backend.slice(refOf('slice', x), b, s);
+  return record({ name: 'slice', backend, storage, shape: s, inputs: [x], attrs: { begin: b, size: s }, backward: (g) => [pad(g, padding)] });
 }
 
 /** Zero padding: `padding[d] = [before, after]` on each axis `d`. */
@@ -127,7 +128,17 @@ export function pad(x: Tensor, padding: readonly (readonly [number, number])[]):
   if (padding.every(([p, q]) => p === 0 && q === 0)) return x;
   const backend = backendOf('pad', x);
   const shape = x.shape.map((d, i) => d + padding[i][0] + padding[i][1]);
-  return record('pad', backend, backend.pad(refOf('pad', x), padding), shape, [x], (g) => [slice(g, padding.map((p) => p[0]), x.shape)]);
+  const storage = backend.pad(refOf('pad', x), padding);
+  const inputShape = x.shape;
+  return record({
+    name: 'pad',
+    backend,
+    storage,
+    shape,
+    inputs: [x],
+    attrs: { padding: padding.map(([p, q]) => [p, q]) },
+    backward: (g) => [slice(g, padding.map((p) => p[0]), inputShape)],
+  });
 }
 
 /** Joins tensors along an existing `axis`; all other dimensions must agree. */
@@ -145,14 +156,14 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const shape = [...first.shape];
   shape[a] = tensors.reduce((n, t) => n + t.shape[a], 0);
   const storage = backend.concat(tensors.map((t) => refOf('concat', t)), a, shape);
-  return record('concat', backend, storage, shape, tensors, (g) => {
+  return record({ name: 'concat', backend, storage, shape, inputs: tensors, attrs: { axis: a }, backward: (g, { inputs }) => {
     let offset = 0;
-    return tensors.map((t) => {
+    return inputs.map((t) => {
       const begin = g.shape.map((_, j) => (j === a ? offset : 0));
       offset += t.shape[a];
       return t.requiresGrad ? slice(g, begin, t.shape) : null;
     });
-  });
+  } });
 }
 
 /** Joins tensors of equal shape along a new `axis`. */
@@ -210,7 +221,8 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const one = backend.fill(1, 1);
   try {
     const storage = backend.binary('mul', refOf('broadcastTo', x), { storage: one, shape: [] }, out);
-    return record('broadcastTo', backend, storage, out, [x], (g) => [sumToShape(g, x.shape)]);
+    const inputShape = x.shape;
+    return record({ name: 'broadcastTo', backend, storage, shape: out, inputs: [x], attrs: { shape: out }, backward: (g) => [sumToShape(g, inputShape)] });
   } finally {
     backend.dispose(one);
   }

@@ -1,7 +1,7 @@
 import { noGrad } from '../autograd/grad-mode';
 import { normalizeAxes, normalizeAxis } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { recordComputed } from './record';
+import { computeUntraced, recordComputed } from './record';
 import { add, div, mul, sub, scalarOp } from './binary';
 import { where } from './indexing';
 import { abs, exp, log } from './unary';
@@ -36,11 +36,17 @@ export function logSumExp(x: Tensor, axes?: number | readonly number[], keepDims
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis('softmax', axis, x.rank);
-  const value = noGrad(() => {
+  const value = computeUntraced(() => {
     const e = exp(sub(x, stableShift(x, [a])));
     return div(e, sum(e, a, true));
   });
-  return recordComputed('softmax', value, [x], (g, y) => [mul(y, sub(g, sum(mul(g, y), a, true)))]);
+  return recordComputed({
+    name: 'softmax',
+    value,
+    inputs: [x],
+    attrs: { axis: a },
+    backward: (g, { output: y }) => [mul(y, sub(g, sum(mul(g, y), a, true)))],
+  });
 }
 
 /**
@@ -51,9 +57,15 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis('logSoftmax', axis, x.rank);
   // (x − m) − log Σ exp(x − m), not x − logSumExp(x): subtracting the large m first keeps the
   // result's low bits when |x| is large (PyTorch's order).
-  const value = noGrad(() => {
+  const value = computeUntraced(() => {
     const shifted = sub(x, stableShift(x, [a]));
     return sub(shifted, log(sum(exp(shifted), a, true)));
   });
-  return recordComputed('logSoftmax', value, [x], (g, y) => [sub(g, mul(exp(y), sum(g, a, true)))]);
+  return recordComputed({
+    name: 'logSoftmax',
+    value,
+    inputs: [x],
+    attrs: { axis: a },
+    backward: (g, { output: y }) => [sub(g, mul(exp(y), sum(g, a, true)))],
+  });
 }

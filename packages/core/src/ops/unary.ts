@@ -7,7 +7,14 @@ import { mul, div, add, scalarOp, gt } from './binary';
 function unaryOp(op: UnaryOp, x: Tensor, backward: ((g: Tensor, y: Tensor, x: Tensor) => Tensor) | null): Tensor {
   const backend = backendOf(op, x);
   const storage = backend.unary(op, x.storage(op), x.size);
-  return record(op, backend, storage, x.shape, [x], backward && ((g, y) => [backward(g, y, x)]));
+  return record({
+    name: op,
+    backend,
+    storage,
+    shape: x.shape,
+    inputs: [x],
+    backward: backward && ((g, { inputs, output }) => [backward(g, output, inputs[0])]),
+  });
 }
 
 /** `-x`. */

@@ -8,9 +8,9 @@ import { Module } from '../nn/module';
 import { add, mul } from '../ops/binary';
 import { matmulTransposed } from '../ops/matmul';
 import { concat, permute, reshape, slice, squeeze, stack, unsqueeze } from '../ops/shape';
-import { indexSelect } from '../ops/indexing';
-import { recordComputed } from '../ops/record';
-import { noGrad } from '../autograd/grad-mode';
+import { indexSelect, where } from '../ops/indexing';
+import { computeUntraced, recordComputed } from '../ops/record';
+import { checkOptions, describeValue, type OptionSpec } from '../options';
 import type { RecurrentCell } from './cells';
 import { recurrentLayer, recurrentLayerReference, type RecurrentLayerArgs, type RecurrentLayerResult } from './recurrent-layer';
 
@@ -66,6 +66,22 @@ export interface RecurrentRunResult {
   readonly state: RecurrentState;
 }
 
+/** The keys of {@link RecurrentOptions}, with their types, for {@link checkOptions}. */
+export const RECURRENT_OPTION_SPEC: OptionSpec = {
+  inputSize: 'number',
+  hiddenSize: 'number',
+  numLayers: 'number',
+  bias: 'boolean',
+  batchFirst: 'boolean',
+  dropout: 'number',
+  bidirectional: 'boolean',
+  generator: 'generator',
+  backend: 'backend',
+};
+
+/** The keys of {@link RecurrentForwardOptions}, with their types. */
+export const RECURRENT_FORWARD_OPTION_SPEC: OptionSpec = { lengths: 'numbers' };
+
 function assertPositiveInteger(layer: string, name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new ValueError(`${layer}: ${name} must be a positive integer, got ${String(value)}`);
@@ -116,10 +132,14 @@ export abstract class RecurrentBase extends Module {
   /** The generator for dropout masks. */
   readonly generator: Generator;
 
-  constructor(cell: RecurrentCell, options: RecurrentOptions) {
+  /**
+   * @param extraOptions - the subclass's own option keys (e.g. GRU's `resetAfter`), accepted besides
+   *   {@link RecurrentOptions}; any other key is an `OptionsError`.
+   */
+  constructor(cell: RecurrentCell, rawOptions: RecurrentOptions, extraOptions: OptionSpec = {}) {
     super();
     const name = cell.name;
-    if (options === null || typeof options !== 'object') throw new ValueError(`${name}: options must be an object, got ${String(options)}`);
+    const options = checkOptions(rawOptions, { where: `new ${name}(options)`, spec: { ...RECURRENT_OPTION_SPEC, ...extraOptions }, required: ['inputSize', 'hiddenSize'] });
     assertPositiveInteger(name, 'inputSize', options.inputSize);
     assertPositiveInteger(name, 'hiddenSize', options.hiddenSize);
     const numLayers = options.numLayers ?? 1;
@@ -127,10 +147,6 @@ export abstract class RecurrentBase extends Module {
     const dropout = options.dropout ?? 0;
     if (typeof dropout !== 'number' || !Number.isFinite(dropout) || dropout < 0 || dropout >= 1) {
       throw new ValueError(`${name}: dropout must be a finite number in [0, 1), got ${String(dropout)}`);
-    }
-    for (const flag of ['bias', 'batchFirst', 'bidirectional'] as const) {
-      const v = options[flag];
-      if (v !== undefined && typeof v !== 'boolean') throw new ValueError(`${name}: ${flag} must be a boolean, got ${String(v)}`);
     }
     this.cell = cell;
     this.inputSize = options.inputSize;
@@ -180,8 +196,9 @@ export abstract class RecurrentBase extends Module {
    * `batchFirst`, or unbatched `[seqLen, inputSize]`), optional initial states
    * `[numLayers·numDirections, batch, hiddenSize]` (`[numLayers·numDirections, hiddenSize]` unbatched).
    */
-  protected run(input: Tensor, state: { h?: Tensor | null; c?: Tensor | null }, options: RecurrentForwardOptions = {}): RecurrentRunResult {
+  protected run(input: Tensor, state: { h?: Tensor | null; c?: Tensor | null }, rawOptions?: RecurrentForwardOptions | null): RecurrentRunResult {
     const name = this.cell.name;
+    const options = checkOptions(rawOptions, { where: `${name}.forward(input, state, options)`, spec: RECURRENT_FORWARD_OPTION_SPEC });
     const H = this.hiddenSize;
     const LD = this.numLayers * this.numDirections;
     if (!isTensor(input)) throw new ValueError(`${name}: input must be a Tensor, got ${typeof input}`);
@@ -203,7 +220,10 @@ export abstract class RecurrentBase extends Module {
     const stateShape = batched ? [LD, B, H] : [LD, H];
     const initial = (value: Tensor | null | undefined, label: string): Tensor => {
       if (value === undefined || value === null) return zeros([LD, B, H], { backend: input.backend });
-      if (!isTensor(value)) throw new ValueError(`${name}: ${label} must be a Tensor, got ${typeof value}`);
+      if (!isTensor(value)) {
+        const hint = typeof value === 'object' && 'lengths' in value ? ' (forward options such as lengths go in the third argument)' : '';
+        throw new ValueError(`${name}: ${label} must be a Tensor ${formatShape(stateShape)} or null, got ${describeValue(value)}${hint}`);
+      }
       if (value.rank !== stateShape.length || value.shape.some((d, i) => d !== stateShape[i])) {
         throw new ShapeError(
           `${name}: ${label} must be ${formatShape(stateShape)} ([numLayers·numDirections, ${batched ? 'batch, ' : ''}hiddenSize]; never batch-first), got ${formatShape(value.shape)}`,
@@ -215,6 +235,10 @@ export abstract class RecurrentBase extends Module {
     const c0 = this.cell.hasCellState ? initial(state.c, 'c0') : null;
     const lengths = options.lengths === undefined ? null : this.checkLengths(options.lengths, T, B, batched);
     const mask = lengths === null ? null : maskOf(lengths, T, B);
+    // Padding is never read: steps past a sequence's length are replaced by zeros before anything uses
+    // them (a selection, not a product: 0·NaN would be NaN), so they reach no output and, through the
+    // selection's gradient, get exactly zero gradient, whatever they hold (NaN and ±∞ included).
+    if (mask !== null) x = where(tensor(mask, [T, B, 1], { backend: input.backend }), x, 0);
     // Reversal within each sequence's own length (padding stays in place); it is its own inverse.
     const reverseIndex = this.bidirectional ? reversalIndex(lengths, T, B) : null;
 
@@ -302,8 +326,8 @@ export function maskOf(lengths: Int32Array, T: number, B: number): Float32Array 
  * without atomics costs (output size × index count), which made a bidirectional backward slow.
  */
 function reverseRows(x: Tensor, index: Int32Array): Tensor {
-  const value = noGrad(() => indexSelect(x, 0, index));
-  return recordComputed('reverseSequences', value, [x], (g) => [reverseRows(g, index)]);
+  const value = computeUntraced(() => indexSelect(x, 0, index));
+  return recordComputed({ name: 'reverseSequences', value, inputs: [x], attrs: { index: Array.from(index) }, backward: (g) => [reverseRows(g, index)] });
 }
 
 /**

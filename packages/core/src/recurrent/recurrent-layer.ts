@@ -145,14 +145,28 @@ export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): R
   for (const s of rows) backend.dispose(s);
 
   const saved = [...hPrev, ...cPrev, ...savedSteps.flat(), ...operands];
-  const out = record(
-    `${cell.name}Layer`,
+  const hPrevCount = hPrev.length;
+  const cPrevCount = cPrev.length;
+  const savedPerStep = savedSteps.length === 0 ? 0 : savedSteps[0].length;
+  const out = record({
+    name: `${cell.name}Layer`,
     backend,
-    packed,
-    packedShape,
+    storage: packed,
+    shape: packedShape,
     inputs,
-    needsGrad
-      ? (g) => {
+    saved,
+    // Everything saved but the initial states (which are inputs) was made here for the backward alone.
+    temporaries: saved.filter((t) => t !== h0 && t !== c0),
+    attrs: { cell: cell.name, seqLen: T, batch: B, hiddenSize: H },
+    backward: needsGrad
+      ? (g, { inputs, saved }) => {
+          // Unpack what the forward declared: [hPrev…, cPrev…, per-step saved…, operands…].
+          const hPrev = saved.slice(0, hPrevCount);
+          const cPrev = saved.slice(hPrevCount, hPrevCount + cPrevCount);
+          const stepsStart = hPrevCount + cPrevCount;
+          const savedSteps = Array.from({ length: T }, (_, t) => saved.slice(stepsStart + t * savedPerStep, stepsStart + (t + 1) * savedPerStep));
+          const operands = saved.slice(stepsStart + T * savedPerStep);
+          const [, h0, weightHh] = inputs;
           const grads = backwardThroughTime(cell, backend, g, { T, B, H, GH, mask, hPrev, cPrev, savedSteps, operands, weightHh, h0 });
           const result: (Tensor | null)[] = [grads.dgx, grads.dh0, grads.dW];
           if (c0 !== null) result.push(grads.dc0);
@@ -160,8 +174,7 @@ export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): R
           return result;
         }
       : null,
-    saved,
-  );
+  });
   const output = slice(out, [0, 0, 0], [T, B, H]);
   const hT = reshape(slice(out, [T, 0, 0], [1, B, H]), stateShape);
   const cT = c0 === null ? null : reshape(slice(out, [T + 1, 0, 0], [1, B, H]), stateShape);
