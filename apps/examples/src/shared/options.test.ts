@@ -56,7 +56,7 @@ describe('the command line', () => {
   it('prints a usage error on stderr and exits with 2', async () => {
     const io = recordingIo();
     expect(await main(['mnist', '--epoch', '1'], io)).toBe(2);
-    expect(io.err()).toBe('mnist: unknown option --epoch (did you mean --epochs?); the options are --epochs, --backend, --seed, --hidden, --cell, --out, --max-batches, --help, --compare, --lr, --batch-size\n');
+    expect(io.err()).toBe('mnist: unknown option --epoch (did you mean --epochs?); the options are --epochs, --backend, --seed, --hidden, --cell, --out, --max-batches, --help, --compare, --lr, --batch-size, --shift\n');
     expect(await main(['digits'], io)).toBe(2);
     expect(io.err()).toContain("the first argument must be an example: mnist, spam, forecast, web; got 'digits'");
   });

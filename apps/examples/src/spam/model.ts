@@ -39,7 +39,7 @@ export class SpamClassifier extends Module {
       generator,
     };
     this.rnn = this.registerModule('rnn', config.cell === 'gru' ? new GRU(rnnOptions) : new LSTM(rnnOptions));
-    this.attention = this.registerModule('attention', new AttentionPooling({ inputSize: width, generator }));
+    this.attention = this.registerModule('attention', new AttentionPooling({ inputSize: width, batchFirst: true, generator }));
     this.dropout = this.registerModule('dropout', new Dropout({ p: config.dropout, generator }));
     this.fc = this.registerModule('fc', new Linear({ inFeatures: width, outFeatures: 2, generator }));
   }

@@ -11,6 +11,7 @@ import { loadMnist } from '../mnist/data';
 import { classify, loadDigitClassifier } from '../mnist/main';
 import { appDirectory, buildWebDemo, defaultDemoModel, serve } from './site';
 import type { DigitDemoState } from './page/digit-demo';
+import { requireOrSkip } from '../../../../vitest.skip';
 
 /**
  * The browser check of the digit demo: the page is built (from the packages' sources, as the tests
@@ -20,7 +21,6 @@ import type { DigitDemoState } from './page/digit-demo';
  */
 
 const CHROMIUM = process.env.GATED_CHROMIUM ?? '/usr/bin/chromium';
-const inCi = process.env.CI === 'true';
 const hasChromium = existsSync(CHROMIUM);
 const SCREENSHOT = resolve(appDirectory(), '..', '..', 'docs', 'examples', 'web-demo.png');
 /** Canvas pixels per digit pixel (280 / 28), and the brush the check draws with. */
@@ -43,78 +43,77 @@ function strokes(pixels: Float32Array): [number, number, number][] {
   return out;
 }
 
-describe.skipIf(!hasChromium && !inCi)(
-  `browser check: the digit demo in headless Chromium${hasChromium || inCi ? '' : ` (SKIPPED locally: no Chromium at ${CHROMIUM}; install Debian's chromium or set GATED_CHROMIUM)`}`,
-  () => {
-    let outDir = '';
-    let server: Server | null = null;
-    let origin = '';
-    let browser: Browser | null = null;
+describe('browser check: the digit demo in headless Chromium', () => {
+  const runs = requireOrSkip('Chromium', {
+    available: hasChromium,
+    reason: `no Chromium at ${CHROMIUM} (install Debian's chromium, or point GATED_CHROMIUM at a Chromium binary)`,
+  });
+  let outDir = '';
+  let server: Server | null = null;
+  let origin = '';
+  let browser: Browser | null = null;
 
-    beforeAll(async () => {
-      if (!hasChromium) {
-        throw new Error(`CI=true makes the browser check mandatory, but there is no Chromium at ${CHROMIUM} (scripts/install-debian-deps.sh installs it)`);
-      }
-      outDir = mkdtempSync(join(tmpdir(), 'gated-digit-demo-'));
-      await buildWebDemo(outDir, defaultDemoModel(), { fromSource: true });
-      ({ server, origin } = await serve(outDir));
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox'] });
-    }, 120_000);
+  beforeAll(async () => {
+    if (!runs) return;
+    outDir = mkdtempSync(join(tmpdir(), 'gated-digit-demo-'));
+    await buildWebDemo(outDir, defaultDemoModel(), { fromSource: true });
+    ({ server, origin } = await serve(outDir));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox'] });
+  }, 120_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
-      if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
+    if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('draws a test-set digit with the mouse and the page names it, with the numbers of the model in Node', async () => {
+    if (browser === null) throw new Error('the browser did not start');
+    setBackend(new CpuBackend());
+    const model = loadDigitClassifier(defaultDemoModel());
+    const { test } = loadMnist();
+    // The first test digit that the model still names confidently once its ink is drawn as solid strokes.
+    const index = test.images.findIndex((image, i) => {
+      const solid = image.map((v) => (v >= 0.5 ? 1 : 0));
+      const p = classify(model, solid);
+      return p[test.labels[i]] > 0.9 && test.labels[i] !== 1;
     });
+    const label = test.labels[index];
 
-    it('draws a test-set digit with the mouse and the page names it, with the numbers of the model in Node', async () => {
-      if (browser === null) throw new Error('the browser did not start');
-      setBackend(new CpuBackend());
-      const model = loadDigitClassifier(defaultDemoModel());
-      const { test } = loadMnist();
-      // The first test digit that the model still names confidently once its ink is drawn as solid strokes.
-      const index = test.images.findIndex((image, i) => {
-        const solid = image.map((v) => (v >= 0.5 ? 1 : 0));
-        const p = classify(model, solid);
-        return p[test.labels[i]] > 0.9 && test.labels[i] !== 1;
-      });
-      const label = test.labels[index];
-
-      const page = await browser.newPage({ viewport: { width: 900, height: 560 } });
-      const problems: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
-      });
-      page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-      page.on('response', (response) => {
-        if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-      });
-      try {
-        await page.goto(`${origin}/?brush=${CELL}`);
-        await page.waitForFunction(() => window.__digitDemo.ready || window.__digitDemo.error !== null, null, { timeout: 60_000 });
-        const box = await page.locator('#canvas').boundingBox();
-        if (box === null) throw new Error('no canvas on the page');
-        for (const [row, first, last] of strokes(test.images[index])) {
-          const y = box.y + 1 + row * CELL + CELL / 2; // 1: the canvas border
-          await page.mouse.move(box.x + 1 + first * CELL + CELL / 2, y);
-          await page.mouse.down();
-          await page.mouse.move(box.x + 1 + last * CELL + CELL / 2, y, { steps: 2 });
-          await page.mouse.up();
-        }
-        const state = (await page.evaluate(() => window.__digitDemo)) as DigitDemoState;
-        expect(state.error, problems.join('\n')).toBeNull();
-        expect(problems).toEqual([]);
-        expect(state.prediction, `test digit ${index} (label ${label}), drawn`).toBe(label);
-        expect(await page.locator('#prediction').textContent()).toBe(String(label));
-        expect(await page.locator('.bar').count()).toBe(10);
-        expect(await page.locator('.bar.top').getAttribute('data-digit')).toBe(String(label));
-        // The page's numbers are the model's: the same pixels through the same model in Node.
-        assertClose(state.probabilities, classify(model, Float32Array.from(state.pixels)), TOLERANCE.accumulation, 'page vs Node probabilities');
-        await page.screenshot({ path: SCREENSHOT });
-        console.info(`digit demo: test digit ${index} (label ${label}) drawn in ${strokes(test.images[index]).length} strokes, page says ${state.prediction} (${(state.probabilities[label] * 100).toFixed(1)}%); screenshot ${SCREENSHOT}`);
-      } finally {
-        await page.close();
-      }
+    const page = await browser.newPage({ viewport: { width: 900, height: 560 } });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
     });
-  },
-);
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
+    try {
+      await page.goto(`${origin}/?brush=${CELL}`);
+      await page.waitForFunction(() => window.__digitDemo.ready || window.__digitDemo.error !== null, null, { timeout: 60_000 });
+      const box = await page.locator('#canvas').boundingBox();
+      if (box === null) throw new Error('no canvas on the page');
+      for (const [row, first, last] of strokes(test.images[index])) {
+        const y = box.y + 1 + row * CELL + CELL / 2; // 1: the canvas border
+        await page.mouse.move(box.x + 1 + first * CELL + CELL / 2, y);
+        await page.mouse.down();
+        await page.mouse.move(box.x + 1 + last * CELL + CELL / 2, y, { steps: 2 });
+        await page.mouse.up();
+      }
+      const state = (await page.evaluate(() => window.__digitDemo)) as DigitDemoState;
+      expect(state.error, problems.join('\n')).toBeNull();
+      expect(problems).toEqual([]);
+      expect(state.prediction, `test digit ${index} (label ${label}), drawn`).toBe(label);
+      expect(await page.locator('#prediction').textContent()).toBe(String(label));
+      expect(await page.locator('.bar').count()).toBe(10);
+      expect(await page.locator('.bar.top').getAttribute('data-digit')).toBe(String(label));
+      // The page's numbers are the model's: the same pixels through the same model in Node.
+      assertClose(state.probabilities, classify(model, Float32Array.from(state.pixels)), TOLERANCE.accumulation, 'page vs Node probabilities');
+      await page.screenshot({ path: SCREENSHOT });
+      console.info(`digit demo: test digit ${index} (label ${label}) drawn in ${strokes(test.images[index]).length} strokes, page says ${state.prediction} (${(state.probabilities[label] * 100).toFixed(1)}%); screenshot ${SCREENSHOT}`);
+    } finally {
+      await page.close();
+    }
+  });
+});
