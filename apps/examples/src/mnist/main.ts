@@ -63,6 +63,40 @@ export function accuracy(model: DigitClassifier, set: DigitSet): number {
   return correct / set.labels.length;
 }
 
+/** A digit classifier with its optimiser and the training step the example runs on each batch. */
+export interface MnistTrainer {
+  readonly model: DigitClassifier;
+  /** One Adam step on the training digits `indices`; returns the batch's mean loss. */
+  step(indices: readonly number[]): number;
+}
+
+/** Builds the model, Adam, the cosine schedule over `epochs · batchesPerEpoch` steps, and the step. */
+export function mnistTrainer(
+  config: DigitClassifierConfig,
+  train: DigitSet,
+  options: { seed: number; lr: number; shift: number; totalSteps: number; generator?: Generator },
+): MnistTrainer {
+  const generator = options.generator ?? new Generator(options.seed);
+  const model = new DigitClassifier(config, generator);
+  const optimizer = new Adam(model.parameters(), { lr: options.lr });
+  // Annealing per batch (tMax counts steps here) ends the run at a small learning rate, which steadies the last epochs.
+  const scheduler = new CosineAnnealingLR(optimizer, { tMax: options.totalSteps });
+  return {
+    model,
+    step(indices) {
+      const pixels = options.shift > 0 ? stackShiftedImages(train.images, indices, options.shift, generator) : stackImages(train.images, indices);
+      const images = tensor(pixels, [indices.length, IMAGE_SIZE, IMAGE_SIZE]);
+      const loss = crossEntropy(model.forward(images), Int32Array.from(indices, (i) => train.labels[i]));
+      optimizer.zeroGrad();
+      loss.backward();
+      clipGradNorm(model, 1.0);
+      optimizer.step();
+      scheduler.step();
+      return loss.item();
+    },
+  };
+}
+
 async function trainOne(
   config: DigitClassifierConfig,
   data: { train: DigitSet; test: DigitSet },
@@ -70,11 +104,8 @@ async function trainOne(
   io: ExampleIo,
 ): Promise<MnistResult> {
   const generator = new Generator(options.seed);
-  const model = new DigitClassifier(config, generator);
-  const optimizer = new Adam(model.parameters(), { lr: options.lr });
   const batchesPerEpoch = Math.min(Math.ceil(data.train.labels.length / options.batchSize), options.maxBatches ?? Infinity);
-  // Annealing per batch (tMax counts steps here) ends the run at a small learning rate, which steadies the last epochs.
-  const scheduler = new CosineAnnealingLR(optimizer, { tMax: options.epochs * batchesPerEpoch });
+  const { model, step } = mnistTrainer(config, data.train, { ...options, totalSteps: options.epochs * batchesPerEpoch, generator });
   const history = await trainEpochs({
     io,
     label: config.cell,
@@ -83,17 +114,7 @@ async function trainOne(
     batchSize: options.batchSize,
     maxBatches: options.maxBatches,
     generator,
-    step: (indices) => {
-      const pixels = options.shift > 0 ? stackShiftedImages(data.train.images, indices, options.shift, generator) : stackImages(data.train.images, indices);
-      const images = tensor(pixels, [indices.length, IMAGE_SIZE, IMAGE_SIZE]);
-      const loss = crossEntropy(model.forward(images), Int32Array.from(indices, (i) => data.train.labels[i]));
-      optimizer.zeroGrad();
-      loss.backward();
-      clipGradNorm(model, 1.0);
-      optimizer.step();
-      scheduler.step();
-      return loss.item();
-    },
+    step,
     evaluate: () => ({ 'test accuracy': accuracy(model, data.test) }),
   });
   saveModel(options.modelDir, 'mnist', model, config);

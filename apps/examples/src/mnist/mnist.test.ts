@@ -1,12 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ValueError } from '@gated/core';
+import { ValueError, getBackend } from '@gated/core';
+import { measureTrainingMemory } from '@gated/core/testing';
 import { recordingIo } from '../shared/test-io';
 import { ModelFileError } from '../shared/model-files';
 import { UsageError } from '../shared/options';
 import { PIXELS, TRAIN_SIZE, loadMnist } from './data';
-import { accuracy, classify, loadDigitClassifier, predictMnist, trainMnist, type MnistResult } from './main';
+import { accuracy, classify, loadDigitClassifier, mnistTrainer, predictMnist, trainMnist, type MnistResult } from './main';
 
 // A smoke run: 3 epochs of 6 batches of 32 digits, a small GRU. The full run is `npm run example:mnist`.
 const SMOKE = ['--epochs', '3', '--max-batches', '6', '--batch-size', '32', '--hidden', '32', '--lr', '0.02', '--seed', '7'];
@@ -76,6 +77,17 @@ describe('sequential MNIST, smoke mode', () => {
     const [third] = (await trainMnist([...SMOKE.slice(0, -1), '8', '--out', 'model'], other)) as MnistResult[];
     expect(third.history[0].loss).not.toBe(run.history[0].loss);
     expect(readFileSync(join(other.cwd, 'model', 'model.safetensors'))).not.toEqual(readFileSync(join(io.cwd, 'model', 'model.safetensors')));
+  }, 120_000);
+
+  it("the example's training step, run in a plain synchronous loop, keeps memory flat", async () => {
+    const MiB = 1024 * 1024;
+    const { train } = loadMnist();
+    const trainer = mnistTrainer({ cell: 'gru', hiddenSize: 32 }, train, { seed: 1, lr: 1e-3, shift: 2, totalSteps: 1000 });
+    const batch = Array.from({ length: 32 }, (_, i) => i);
+    const report = await measureTrainingMemory(getBackend(), () => void trainer.step(batch), 150, { warmupSteps: 10 });
+    expect(report.arrayBufferGrowth, 'typed-array bytes kept by the loop').toBeLessThan(8 * MiB);
+    expect(report.afterSteps.liveStorages, 'live storages once finalizers ran').toBeLessThanOrEqual(report.baseline.liveStorages);
+    console.info(`MNIST step, 150 synchronous steps: typed arrays +${(report.arrayBufferGrowth / MiB).toFixed(2)} MiB, live storages ${report.baseline.liveStorages} → ${report.afterSteps.liveStorages}`);
   }, 120_000);
 
   describe('predict refuses bad input with a clear error', () => {

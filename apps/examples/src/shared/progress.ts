@@ -64,10 +64,7 @@ export class EpochProgress {
   }
 }
 
-/**
- * Lets the event loop turn: the natural point is a progress redraw between batches, which a terminal
- * needs anyway to show the bar.
- */
+/** Lets the event loop turn once. */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

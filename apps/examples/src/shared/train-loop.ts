@@ -56,9 +56,11 @@ export async function trainEpochs(options: TrainLoopOptions): Promise<EpochRecor
       const loss = options.step(batch);
       if (!Number.isFinite(loss)) throw new Error(`${options.label}: the loss became ${loss} in epoch ${epoch}; try a smaller learning rate`);
       progress.update(batch.length, loss);
-      await nextTurn(); // the bar's redraw point
     }
     progress.finish();
+    // Between epochs the event loop turns once (finalizers of device tensors run there); the batch loop
+    // itself is the plain synchronous loop a user writes.
+    await nextTurn();
     const seconds = progress.seconds();
     const metrics = options.evaluate();
     const record: EpochRecord = { epoch, loss: progress.meanLoss(), seconds, samplesPerSecond: total / seconds, metrics };
