@@ -7,10 +7,11 @@ import { recordingIo } from '../shared/test-io';
 import { ModelFileError } from '../shared/model-files';
 import { UsageError } from '../shared/options';
 import { PIXELS, TRAIN_SIZE, loadMnist } from './data';
+import { MNIST_SMOKE_ARGS } from './smoke-args';
 import { accuracy, classify, loadDigitClassifier, mnistTrainer, predictMnist, trainMnist, type MnistResult } from './main';
 
-// A smoke run: 3 epochs of 6 batches of 32 digits, a small GRU. The full run is `npm run example:mnist`.
-const SMOKE = ['--epochs', '3', '--max-batches', '6', '--batch-size', '32', '--hidden', '32', '--lr', '0.02', '--seed', '7'];
+// The full run is `npm run example:mnist`.
+const SMOKE = MNIST_SMOKE_ARGS;
 
 describe('sequential MNIST, smoke mode', () => {
   const io = recordingIo();
