@@ -33,6 +33,7 @@ describe('the CO2 forecaster, smoke mode', () => {
     // The seasonal-naive RMSE is a property of the data alone (about one year of growth).
     expect(run.seasonalNaiveRmse).toBeGreaterThan(2);
     expect(run.seasonalNaiveRmse).toBeLessThan(3);
+    expect(run.seasonalDriftRmse).toBeLessThan(run.seasonalNaiveRmse);
     for (const file of ['model.safetensors', 'config.json', 'forecast.svg', 'loss.svg', 'rmse.svg', 'results.json']) expect(existsSync(join(io.cwd, 'model', file))).toBe(true);
   });
 

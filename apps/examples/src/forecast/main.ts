@@ -74,6 +74,11 @@ export interface ForecastResult {
   readonly rmse: number;
   /** RMSE of the seasonal-naive forecast (the value 12 months before) over the same months. */
   readonly seasonalNaiveRmse: number;
+  /**
+   * RMSE of seasonal naive plus drift: the value 12 months before plus 12 training-mean monthly
+   * changes. At a 12-month horizon this is what a model that predicts a constant change achieves.
+   */
+  readonly seasonalDriftRmse: number;
   /** RMSE of one forecast from the cut-off over the whole test period, without later data. */
   readonly fromCutoffRmse: number;
   readonly history: EpochRecord[];
@@ -91,7 +96,8 @@ export async function trainForecast(argv: readonly string[], io: ExampleIo): Pro
     return null;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (the commands are: train (default), predict)`);
-  await useBackend((values.backend as string | undefined) ?? 'cpu');
+  const backend = await useBackend((values.backend as string | undefined) ?? 'cpu');
+  io.stdout.write(`backend: ${backend.name}\n`);
   const out = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT);
   const window = (values.window as number | undefined) ?? 24;
   const cutoffYear = (values['cutoff-year'] as number | undefined) ?? 2009;
@@ -115,6 +121,7 @@ export async function trainForecast(argv: readonly string[], io: ExampleIo): Pro
   const testMonths = Array.from({ length: y.length - cut }, (_, i) => cut + i);
   const actual = testMonths.map((t) => y[t]);
   const seasonalNaive = testMonths.map((t) => y[t - HORIZON]);
+  const seasonalDrift = seasonalNaive.map((v) => v + HORIZON * mean);
   const twelveAhead = () => forecastAhead(model, testMonths.map((t) => y.slice(0, t - HORIZON + 1)), HORIZON).map((f) => f[HORIZON - 1]);
   const history = await trainEpochs({
     io,
@@ -144,6 +151,7 @@ export async function trainForecast(argv: readonly string[], io: ExampleIo): Pro
     parameters: model.numParameters(),
     rmse: rmse(predicted, actual),
     seasonalNaiveRmse: rmse(seasonalNaive, actual),
+    seasonalDriftRmse: rmse(seasonalDrift, actual),
     fromCutoffRmse: rmse(fromCutoff, actual),
     history,
     secondsPerEpoch: history.reduce((s, h) => s + h.seconds, 0) / history.length,
@@ -182,6 +190,7 @@ export async function trainForecast(argv: readonly string[], io: ExampleIo): Pro
       series: [
         { name: config.cell.toUpperCase(), x: epochsX, y: history.map((h) => h.metrics['test RMSE']), color: '#1f77b4' },
         { name: 'seasonal naive', x: epochsX, y: epochsX.map(() => result.seasonalNaiveRmse), color: '#ff7f0e', dashed: true },
+        { name: 'seasonal naive + drift', x: epochsX, y: epochsX.map(() => result.seasonalDriftRmse), color: '#9467bd', dashed: true },
       ],
     }),
   );
@@ -189,6 +198,7 @@ export async function trainForecast(argv: readonly string[], io: ExampleIo): Pro
   io.stdout.write(
     `\nTest months ${testMonths.length} (${cutoffYear + 1} on), each forecast ${HORIZON} months ahead:\n` +
       `| forecast | RMSE (ppm) |\n| --- | --- |\n| ${config.cell.toUpperCase()} | ${result.rmse.toFixed(3)} |\n| seasonal naive (same month a year before) | ${result.seasonalNaiveRmse.toFixed(3)} |\n` +
+      `| seasonal naive + drift (plus 12 training-mean monthly changes) | ${result.seasonalDriftRmse.toFixed(3)} |\n` +
       `| ${config.cell.toUpperCase()} from the cut-off, whole period | ${result.fromCutoffRmse.toFixed(3)} |\n` +
       `\nSaved to ${out}: model.safetensors, config.json, forecast.svg, loss.svg, rmse.svg, results.json\n`,
   );

@@ -164,7 +164,8 @@ export async function trainMnist(argv: readonly string[], io: ExampleIo): Promis
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (the commands are: train (default), predict)`);
   if (values.compare === true && values.cell !== undefined) throw new UsageError('--compare trains both cells; leave out --cell');
-  await useBackend((values.backend as string | undefined) ?? 'cpu');
+  const backend = await useBackend((values.backend as string | undefined) ?? 'cpu');
+  io.stdout.write(`backend: ${backend.name}\n`);
   const out = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT);
   const cells: ('gru' | 'lstm')[] = values.compare === true ? ['gru', 'lstm'] : [((values.cell as 'gru' | 'lstm' | undefined) ?? 'gru')];
   const data = loadMnist();

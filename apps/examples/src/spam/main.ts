@@ -78,7 +78,8 @@ export async function trainSpam(argv: readonly string[], io: ExampleIo): Promise
     return null;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (the commands are: train (default), predict)`);
-  await useBackend((values.backend as string | undefined) ?? 'cpu');
+  const backend = await useBackend((values.backend as string | undefined) ?? 'cpu');
+  io.stdout.write(`backend: ${backend.name}\n`);
   const out = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT);
   const maxLength = (values['max-length'] as number | undefined) ?? 64;
   const epochs = (values.epochs as number | undefined) ?? 4;
