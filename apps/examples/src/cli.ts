@@ -1,5 +1,5 @@
 import { GatedError } from '@gated/core';
-import { predictMnist, trainMnist } from './mnist/main';
+import { predictMnist, reportMnist, trainMnist } from './mnist/main';
 import { predictSpam, trainSpam } from './spam/main';
 import { predictForecast, trainForecast } from './forecast/main';
 import { UsageError } from './shared/options';
@@ -25,6 +25,7 @@ export async function main(argv: readonly string[], io: ExampleIo): Promise<numb
     }
     if (example === undefined) throw new UsageError(`the first argument must be an example: ${[...Object.keys(EXAMPLES), 'web'].join(', ')}; got ${name === undefined ? 'nothing' : `'${name}'`}`);
     if (rest[0] === 'predict') await example.predict(rest.slice(1), io);
+    else if (name === 'mnist' && rest[0] === 'report') reportMnist(rest.slice(1), io);
     else await example.train(rest[0] === 'train' ? rest.slice(1) : rest, io);
     return 0;
   } catch (error) {

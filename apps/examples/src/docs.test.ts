@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FORECAST_OPTIONS, FORECAST_PREDICT_OPTIONS } from './forecast/main';
-import { MNIST_OPTIONS, MNIST_PREDICT_OPTIONS } from './mnist/main';
+import { MNIST_OPTIONS, MNIST_PREDICT_OPTIONS, MNIST_REPORT_OPTIONS } from './mnist/main';
 import { MNIST_SMOKE_ARGS } from './mnist/smoke-args';
 import { parseArgs, type OptionSpec } from './shared/options';
 import { SPAM_OPTIONS, SPAM_PREDICT_OPTIONS } from './spam/main';
@@ -19,8 +19,8 @@ import { WEB_OPTIONS } from './web/main';
 const appDir = appDirectory();
 const DOCS = [join(appDir, '..', '..', 'docs', 'examples.md'), join(appDir, 'README.md')];
 
-const SPECS: Record<string, { train: Record<string, OptionSpec>; predict?: Record<string, OptionSpec> }> = {
-  mnist: { train: MNIST_OPTIONS, predict: MNIST_PREDICT_OPTIONS },
+const SPECS: Record<string, { train: Record<string, OptionSpec>; predict?: Record<string, OptionSpec>; report?: Record<string, OptionSpec> }> = {
+  mnist: { train: MNIST_OPTIONS, predict: MNIST_PREDICT_OPTIONS, report: MNIST_REPORT_OPTIONS },
   spam: { train: SPAM_OPTIONS, predict: SPAM_PREDICT_OPTIONS },
   forecast: { train: FORECAST_OPTIONS, predict: FORECAST_PREDICT_OPTIONS },
   web: { train: WEB_OPTIONS },
@@ -53,10 +53,10 @@ describe('the command lines of the examples docs', () => {
         expect(spec, line).toBeDefined();
         if (separator === undefined) continue;
         expect(separator, line).toBe('--');
-        const predict = rest[0] === 'predict';
-        const options = predict ? spec.predict : spec.train;
+        const command = rest[0] === 'predict' || rest[0] === 'report' ? rest[0] : null;
+        const options = command === null ? spec.train : spec[command];
         expect(options, line).toBeDefined();
-        expect(() => parseArgs(predict ? rest.slice(1) : rest, options as Record<string, OptionSpec>), line).not.toThrow();
+        expect(() => parseArgs(command === null ? rest : rest.slice(1), options as Record<string, OptionSpec>), line).not.toThrow();
       }
     });
   }

@@ -29,7 +29,9 @@ export const MNIST_PREDICT_OPTIONS: Record<string, OptionSpec> = {
   help: { kind: 'boolean', help: 'print this help' },
 };
 
-const USAGE = 'usage: npm run example:mnist -- [options]\n       npm run example:mnist -- predict [--model <dir>] (<image.json|image.pgm> | --test-index <n>)';
+const USAGE =
+  'usage: npm run example:mnist -- [options]\n       npm run example:mnist -- predict [--model <dir>] (<image.json|image.pgm> | --test-index <n>)\n' +
+  '       npm run example:mnist -- report <run dir> <run dir> [--out <dir>]   (one table and curves from separate runs)';
 
 /** Final figures of one trained model. */
 export interface MnistResult {
@@ -281,4 +283,37 @@ export async function predictMnist(argv: readonly string[], io: ExampleIo): Prom
   io.stdout.write(`${source}: ${digit}\n`);
   probabilities.forEach((p, d) => io.stdout.write(`  ${d} ${'█'.repeat(Math.round(p * 40)).padEnd(40)} ${(p * 100).toFixed(1)}%\n`));
   return { digit, probabilities };
+}
+
+/** The `report` command's options. */
+export const MNIST_REPORT_OPTIONS: Record<string, OptionSpec> = {
+  out: { kind: 'string', help: 'folder for the table and curves (default: the first run folder)' },
+  help: { kind: 'boolean', help: 'print this help' },
+};
+
+/**
+ * `npm run example:mnist -- report <dir> <dir> ...`: one table and one pair of curves from runs made
+ * separately (e.g. `--cell gru` and `--cell lstm` in parallel), read from their `results.json`.
+ */
+export function reportMnist(argv: readonly string[], io: ExampleIo): MnistResult[] | null {
+  const { values, positionals } = parseArgs(argv, MNIST_REPORT_OPTIONS);
+  if (values.help === true) {
+    io.stdout.write(helpText(USAGE, MNIST_REPORT_OPTIONS));
+    return null;
+  }
+  if (positionals.length === 0) throw new UsageError('report needs one or more run folders (each with a results.json)');
+  const results = positionals.flatMap((dir) => {
+    const path = join(resolve(io.cwd, dir), 'results.json');
+    if (!existsSync(path)) throw new UsageError(`no results.json in ${dir}: run npm run example:mnist -- --out ${dir} first`);
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as { results?: MnistResult[] };
+    if (!Array.isArray(parsed.results)) throw new UsageError(`${path} is not a results.json of the MNIST example`);
+    return parsed.results;
+  });
+  const out = resolve(io.cwd, (values.out as string | undefined) ?? positionals[0]);
+  mkdirSync(out, { recursive: true });
+  const pictures = curves(results);
+  writeFileSync(join(out, 'compare-loss.svg'), pictures.loss);
+  writeFileSync(join(out, 'compare-accuracy.svg'), pictures.accuracy);
+  io.stdout.write(`${resultsTable(results)}\nSaved to ${out}: compare-loss.svg, compare-accuracy.svg\n`);
+  return results;
 }

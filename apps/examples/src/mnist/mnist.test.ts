@@ -8,7 +8,7 @@ import { ModelFileError } from '../shared/model-files';
 import { UsageError } from '../shared/options';
 import { PIXELS, TRAIN_SIZE, loadMnist } from './data';
 import { MNIST_SMOKE_ARGS } from './smoke-args';
-import { accuracy, classify, loadDigitClassifier, mnistTrainer, predictMnist, trainMnist, type MnistResult } from './main';
+import { accuracy, classify, loadDigitClassifier, mnistTrainer, predictMnist, reportMnist, trainMnist, type MnistResult } from './main';
 
 // The full run is `npm run example:mnist`.
 const SMOKE = MNIST_SMOKE_ARGS;
@@ -54,6 +54,14 @@ describe('sequential MNIST, smoke mode', () => {
     expect(predicted?.probabilities).toEqual(expected);
     expect(predicted?.digit).toBe(expected.indexOf(Math.max(...expected)));
     expect(accuracy(loadDigitClassifier(join(io.cwd, 'model')), test)).toBe(run.testAccuracy);
+  });
+
+  it('report joins separate runs into one table and one pair of curves', () => {
+    const results = reportMnist(['model', 'model', '--out', 'report'], io);
+    expect(results?.map((r) => r.testAccuracy)).toEqual([run.testAccuracy, run.testAccuracy]);
+    expect(existsSync(join(io.cwd, 'report', 'compare-accuracy.svg'))).toBe(true);
+    expect(io.out()).toContain(`| GRU | ${run.parameters.toLocaleString('en-US')} | ${(run.testAccuracy * 100).toFixed(2)}% |`);
+    expect(() => reportMnist(['nowhere'], io)).toThrow('no results.json in nowhere: run npm run example:mnist -- --out nowhere first');
   });
 
   it('predict reads a JSON or PGM image file', async () => {
