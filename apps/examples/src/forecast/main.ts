@@ -171,6 +171,7 @@ export async function trainForecast(argv: readonly string[], io: ExampleIo): Pro
       width: 800,
       height: 420,
       marker: { x: decimalYear(series.start + cut), label: 'cut-off' },
+      legend: 'left',
       series: [
         { name: 'measured', x: years(shown), y: shown.map((t) => y[t]), color: '#222' },
         { name: `${config.cell.toUpperCase()}, 12 months ahead`, x: years(testMonths), y: predicted, color: '#1f77b4' },

@@ -150,6 +150,7 @@ function curves(results: readonly MnistResult[]): { loss: string; accuracy: stri
     }),
     accuracy: lineChart({
       title: 'Sequential MNIST: test accuracy (2,000 digits)',
+      legend: 'left',
       xLabel: 'epoch',
       yLabel: 'accuracy',
       series: results.map((r) => ({ name: r.cell.toUpperCase(), x: epochs(r), y: r.history.map((h) => h.metrics['test accuracy']), color: colors[r.cell] })),

@@ -19,6 +19,8 @@ export interface ChartOptions {
   readonly marker?: { readonly x: number; readonly label: string };
   readonly width?: number;
   readonly height?: number;
+  /** Corner of the legend: top left (for rising lines) or top right. @defaultValue 'right' */
+  readonly legend?: 'left' | 'right';
 }
 
 function escapeXml(text: string): string {
@@ -72,7 +74,7 @@ export function lineChart(options: ChartOptions): string {
   if (options.marker !== undefined) {
     const x = sx(options.marker.x).toFixed(1);
     out.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${height - bottom}" stroke="#777" stroke-dasharray="2 3"/>`);
-    out.push(`<text x="${Number(x) + 4}" y="${top + 14}" fill="#555">${escapeXml(options.marker.label)}</text>`);
+    out.push(`<text x="${Number(x) + 4}" y="${height - bottom - 6}" fill="#555">${escapeXml(options.marker.label)}</text>`);
   }
   options.series.forEach((s, k) => {
     const path = s.x
@@ -81,9 +83,10 @@ export function lineChart(options: ChartOptions): string {
       .map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
       .join('');
     out.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="1.8"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`);
-    const ly = top + 14 + 16 * k;
-    out.push(`<line x1="${width - right - 150}" x2="${width - right - 130}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`);
-    out.push(`<text x="${width - right - 125}" y="${ly}">${escapeXml(s.name)}</text>`);
+    const ly = top + 16 + 16 * k;
+    const lx = options.legend === 'left' ? left + 10 : width - right - 200;
+    out.push(`<line x1="${lx}" x2="${lx + 20}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`);
+    out.push(`<text x="${lx + 25}" y="${ly}" paint-order="stroke" stroke="white" stroke-width="3">${escapeXml(s.name)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n') + '\n';

@@ -148,6 +148,7 @@ export async function trainSpam(argv: readonly string[], io: ExampleIo): Promise
     join(out, 'f1.svg'),
     lineChart({
       title: 'Spam filter: test F1 (spam class)',
+      legend: 'left',
       xLabel: 'epoch',
       yLabel: 'F1',
       series: [
