@@ -12,6 +12,10 @@ import {
   type LstmStepBackwardResult,
   type LstmStepResult,
   type MemoryInfo,
+  type RecurrentLayerBackwardArgs,
+  type RecurrentLayerBackwardResult,
+  type RecurrentLayerKernelArgs,
+  type RecurrentLayerKernelResult,
   type ReduceOp,
   type Shape,
   type TensorRef,
@@ -26,6 +30,9 @@ import { matMul } from './kernels/matmul';
 import { concat, pad, permute, slice } from './kernels/layout';
 import { gather, scatterAdd } from './kernels/indexing';
 import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './kernels/recurrent';
+import { recurrentLayerBackward, recurrentLayerForward, savedShapes, type LayerProblem, type LayerWorkspace } from './kernels/recurrent-layer';
+import { JsWorkspace } from './kernels/js-workspace';
+import { checkCpuBackendOptions, type CpuBackendOptions, type KernelSetName } from './kernel-sets';
 
 /**
  * The reference backend: every primitive and the fused GRU/LSTM step kernels on `Float32Array`, in
@@ -53,6 +60,20 @@ export class CpuBackend implements Backend<CpuStorage> {
 
   #liveStorages = 0;
   #liveBytes = 0;
+  readonly #workspace: LayerWorkspace;
+
+  /** The kernel set this backend runs (see {@link KernelSetName}), fixed at construction. */
+  readonly kernels: KernelSetName;
+
+  /**
+   * @param options - `kernels`: the kernel set, or `auto` (the default) for the fastest this engine
+   * validates. An unknown key or value is a `ValueError` naming it.
+   */
+  constructor(options?: CpuBackendOptions) {
+    const checked = checkCpuBackendOptions(options);
+    this.kernels = checked.kernels === undefined || checked.kernels === 'auto' ? 'js' : checked.kernels;
+    this.#workspace = new JsWorkspace();
+  }
 
   #allocate(size: number): CpuStorage {
     const values = new Float32Array(size);
@@ -301,5 +322,63 @@ export class CpuBackend implements Backend<CpuStorage> {
       dcPrev.values('lstmStepBackward'),
     );
     return { dgates, dcPrev };
+  }
+
+  // ---- whole-layer recurrent kernel ---------------------------------------------------------------
+
+  #problem(args: RecurrentLayerKernelArgs<CpuStorage>, op: string): LayerProblem {
+    return {
+      cell: args.cell,
+      seqLen: args.seqLen,
+      batch: args.batch,
+      hiddenSize: args.hiddenSize,
+      weightHh: args.weightHh.values(op),
+      biasHh: args.biasHh === null ? null : args.biasHh.values(op),
+      mask: args.mask,
+    };
+  }
+
+  /** One layer and direction over all steps in one call, in a workspace reused across calls. */
+  recurrentLayer(args: RecurrentLayerKernelArgs<CpuStorage>): RecurrentLayerKernelResult<CpuStorage> {
+    const op = 'recurrentLayer';
+    const problem = this.#problem(args, op);
+    const storages: CpuStorage[] = [];
+    const allocate = (size: number) => {
+      const s = this.#allocate(size);
+      storages.push(s);
+      return s.values(op);
+    };
+    recurrentLayerForward(this.#workspace, problem, args.gx.values(op), args.h0.values(op), args.c0 === null ? null : args.c0.values(op), args.keepForBackward, allocate);
+    const [packed, ...saved] = storages;
+    const shapes = savedShapes(problem);
+    return { packed, saved: saved.map((storage, i) => ({ storage, shape: shapes[i] })) };
+  }
+
+  /** Backpropagation through time of {@link CpuBackend.recurrentLayer}. */
+  recurrentLayerBackward(args: RecurrentLayerBackwardArgs<CpuStorage>): RecurrentLayerBackwardResult<CpuStorage> {
+    const op = 'recurrentLayerBackward';
+    const problem = this.#problem(args, op);
+    const storages = new Map<Float32Array, CpuStorage>();
+    const allocate = (size: number) => {
+      const s = this.#allocate(size);
+      const values = s.values(op);
+      storages.set(values, s);
+      return values;
+    };
+    const grads = recurrentLayerBackward(
+      this.#workspace,
+      problem,
+      args.saved.map((s) => s.values(op)),
+      args.gradPacked.values(op),
+      allocate,
+    );
+    const own = (values: Float32Array | null) => (values === null ? null : (storages.get(values) as CpuStorage));
+    return {
+      gradGx: own(grads.gradGx) as CpuStorage,
+      gradH0: own(grads.gradH0) as CpuStorage,
+      gradC0: own(grads.gradC0),
+      gradWeightHh: own(grads.gradWeightHh) as CpuStorage,
+      gradBiasHh: own(grads.gradBiasHh),
+    };
   }
 }

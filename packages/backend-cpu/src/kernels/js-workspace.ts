@@ -1,0 +1,33 @@
+import { matMul } from './matmul';
+import type { LayerWorkspace } from './recurrent-layer';
+
+/**
+ * The `js` kernel set's {@link LayerWorkspace}: a growing `Float32Array` reused by every layer call of
+ * one backend, and the float64-accumulating matmul of `matmul.ts`.
+ */
+export class JsWorkspace implements LayerWorkspace {
+  heap = new Float32Array(0);
+
+  /** Grows the heap to at least `floats` elements, keeping its contents. */
+  reserve(floats: number): void {
+    if (this.heap.length >= floats) return;
+    const next = new Float32Array(floats);
+    next.set(this.heap);
+    this.heap = next;
+  }
+
+  /** `heap[c : c + m·n] = op(A)·op(B)` over contiguous row-major blocks of the heap. */
+  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void {
+    const heap = this.heap;
+    matMul(
+      heap.subarray(a, a + m * k),
+      transA ? [k, m] : [m, k],
+      heap.subarray(b, b + k * n),
+      transB ? [n, k] : [k, n],
+      transA,
+      transB,
+      heap.subarray(c, c + m * n),
+      [m, n],
+    );
+  }
+}
