@@ -32,14 +32,19 @@ import { gather, scatterAdd } from './kernels/indexing';
 import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './kernels/recurrent';
 import { recurrentLayerBackward, recurrentLayerForward, savedShapes, type LayerProblem, type LayerWorkspace } from './kernels/recurrent-layer';
 import { JsWorkspace } from './kernels/js-workspace';
-import { checkCpuBackendOptions, type CpuBackendOptions, type KernelSetName } from './kernel-sets';
+import { checkCpuBackendOptions, resolveKernelSet, type CpuBackendOptions, type KernelSetName } from './kernel-sets';
+import { WasmKernels } from './wasm/wasm-kernels';
+import { WasmWorkspace } from './wasm/wasm-workspace';
+import { wasmMatMul } from './wasm/wasm-matmul';
 
 /**
- * The reference backend: every primitive and the fused GRU/LSTM step kernels on `Float32Array`, in
- * the calling thread.
+ * The CPU backend: every primitive, the fused GRU/LSTM step kernels and the whole-layer recurrent
+ * kernel on `Float32Array`, in the calling thread, with a choice of kernel sets ({@link KernelSetName}).
  *
- * @remarks Kernels live as plain functions over typed arrays in `kernels/<family>.ts`; this class
- * only allocates outputs, unwraps storage and keeps the memory count. Nothing is registered on import:
+ * @remarks Kernels live as plain functions over typed arrays in `kernels/<family>.ts` (the `js` set,
+ * the reference) and as a generated WebAssembly module in `wasm/` (the `wasm-simd` and
+ * `wasm-relaxed` sets: the sgemm under `matMul` and under the whole-layer kernel's products); this
+ * class only allocates outputs, unwraps storage and keeps the memory count. Nothing is registered on import:
  * pass an instance to `setBackend` or to a creation function's `backend` option.
  *
  * @example
@@ -61,6 +66,7 @@ export class CpuBackend implements Backend<CpuStorage> {
   #liveStorages = 0;
   #liveBytes = 0;
   readonly #workspace: LayerWorkspace;
+  readonly #wasm: WasmKernels | null;
 
   /** The kernel set this backend runs (see {@link KernelSetName}), fixed at construction. */
   readonly kernels: KernelSetName;
@@ -71,8 +77,9 @@ export class CpuBackend implements Backend<CpuStorage> {
    */
   constructor(options?: CpuBackendOptions) {
     const checked = checkCpuBackendOptions(options);
-    this.kernels = checked.kernels === undefined || checked.kernels === 'auto' ? 'js' : checked.kernels;
-    this.#workspace = new JsWorkspace();
+    this.kernels = resolveKernelSet(checked.kernels ?? 'auto');
+    this.#wasm = this.kernels === 'js' ? null : WasmKernels.create(this.kernels === 'wasm-relaxed');
+    this.#workspace = this.#wasm === null ? new JsWorkspace() : new WasmWorkspace(this.#wasm);
   }
 
   #allocate(size: number): CpuStorage {
@@ -176,9 +183,18 @@ export class CpuBackend implements Backend<CpuStorage> {
 
   // ---- linear algebra --------------------------------------------------------------------------
 
-  /** Batched `op(a) · op(b)` with broadcast batch dimensions. */
+  /**
+   * Batched `op(a) · op(b)` with broadcast batch dimensions: the wasm sgemm for a single product
+   * large enough to pay for the copies (with a wasm kernel set), else the JS kernel.
+   */
   matMul(a: TensorRef<CpuStorage>, b: TensorRef<CpuStorage>, transposeA: boolean, transposeB: boolean, outShape: Shape): CpuStorage {
     const out = this.#allocate(sizeOfShape(outShape));
+    if (
+      this.#wasm !== null &&
+      wasmMatMul(this.#wasm, a.storage.values('matMul'), a.shape, b.storage.values('matMul'), b.shape, transposeA, transposeB, out.values('matMul'), outShape)
+    ) {
+      return out;
+    }
     matMul(a.storage.values('matMul'), a.shape, b.storage.values('matMul'), b.shape, transposeA, transposeB, out.values('matMul'), outShape);
     return out;
   }

@@ -1,4 +1,5 @@
 import { ValueError } from '@gated/core';
+import { wasmSupport } from './wasm/wasm-kernels';
 
 /**
  * The kernel sets of {@link CpuBackend}:
@@ -40,4 +41,37 @@ export function checkCpuBackendOptions(options: unknown): CpuBackendOptions {
     throw new ValueError(`CpuBackend: option 'kernels' must be 'auto', ${KERNEL_SET_NAMES.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(kernels) ?? String(kernels)}`);
   }
   return options as CpuBackendOptions;
+}
+
+/** The kernel sets this engine runs, `js` first (`WebAssembly.validate` decides the wasm ones). */
+export function availableKernelSets(): KernelSetName[] {
+  const support = wasmSupport();
+  const sets: KernelSetName[] = ['js'];
+  if (support.simd) sets.push('wasm-simd');
+  if (support.relaxed) sets.push('wasm-relaxed');
+  return sets;
+}
+
+/**
+ * The set `auto` stands for (the fastest available), or the one asked for when this engine runs it;
+ * a `ValueError` that says why otherwise.
+ */
+export function resolveKernelSet(requested: KernelSetName | 'auto'): KernelSetName {
+  const available = availableKernelSets();
+  if (requested === 'auto') return available[available.length - 1];
+  if (!available.includes(requested)) {
+    const hint = requested === 'wasm-relaxed' ? ' (relaxed SIMD: Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd)' : '';
+    throw new ValueError(`CpuBackend: kernel set '${requested}' is not supported by this engine${hint}; available: ${available.map((k) => `'${k}'`).join(', ')}`);
+  }
+  return requested;
+}
+
+/** `names` as kernel set names, or a `ValueError` naming the first unknown one. */
+export function checkKernelSetNames(names: readonly string[]): KernelSetName[] {
+  for (const name of names) {
+    if (!(KERNEL_SET_NAMES as readonly string[]).includes(name)) {
+      throw new ValueError(`unknown kernel set '${name}'; expected ${KERNEL_SET_NAMES.map((k) => `'${k}'`).join(', ')}`);
+    }
+  }
+  return names as KernelSetName[];
 }

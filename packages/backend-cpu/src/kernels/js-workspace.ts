@@ -8,7 +8,7 @@ import type { LayerWorkspace } from './recurrent-layer';
 export class JsWorkspace implements LayerWorkspace {
   heap = new Float32Array(0);
 
-  /** Grows the heap to at least `floats` elements, keeping its contents. */
+  /** Grows the heap to at least `floats` elements, keeping its contents (this matmul packs nothing in the heap). */
   reserve(floats: number): void {
     if (this.heap.length >= floats) return;
     const next = new Float32Array(floats);

@@ -19,13 +19,34 @@ import {
 export interface LayerWorkspace {
   /** The heap; read it again after {@link LayerWorkspace.reserve}, which may replace it. */
   readonly heap: Float32Array;
-  /** Makes the heap at least `floats` long (contents up to the old length are kept). */
-  reserve(floats: number): void;
+  /**
+   * Makes the heap at least `floats` long (contents up to the old length are kept), with room for
+   * `packingFloats` of packed operands besides it, so that no product needs to grow memory (and
+   * replace the heap) in the middle of a layer.
+   */
+  reserve(floats: number, packingFloats: number): void;
   /**
    * `heap[c : c + m·n] = op(A)·op(B)`, all contiguous row-major: A is `[m, k]` (stored `[k, m]` when
-   * `transA`), B is `[k, n]` (stored `[n, k]` when `transB`).
+   * `transA`), B is `[k, n]` (stored `[n, k]` when `transB`). `reuseB` promises that this B region
+   * holds the same values as at the last call with the same `b`, `k`, `n`, `transB` and `reuseB`
+   * since the last {@link LayerWorkspace.reserve} (a weight matrix multiplied at every step), so an
+   * implementation may keep it packed.
    */
-  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean, reuseB?: boolean): void;
+  /**
+   * Fused gate math over heap offsets, for `hiddenSize % 4 = 0` (the WebAssembly sets); absent, or
+   * for other sizes, the layer runs the JS functions of `recurrent.ts` on views of the heap. Each
+   * computes exactly the formulas of its JS counterpart, with `b_hh` (`bias`) added to `gh` inside.
+   */
+  readonly gates?: GateKernels;
+}
+
+/** Fused gate math of one step over heap offsets; see {@link LayerWorkspace.gates}. */
+export interface GateKernels {
+  gruForward(gx: number, gh: number, bias: number, h: number, batch: number, hiddenSize: number, hNext: number, saved: number): void;
+  gruBackward(dh: number, h: number, saved: number, batch: number, hiddenSize: number, dgx: number, dgh: number, dhDirect: number): void;
+  lstmForward(gx: number, gh: number, bias: number, c: number, batch: number, hiddenSize: number, hNext: number, cNext: number, saved: number): void;
+  lstmBackward(dh: number, dc: number, c: number, saved: number, batch: number, hiddenSize: number, dgates: number, dcPrev: number): void;
 }
 
 /** Host-side inputs of one layer and direction (see core's `RecurrentLayerKernelArgs`). */
@@ -87,6 +108,13 @@ class Regions {
   }
 }
 
+/** An upper bound of the packed operands one layer call needs: the weights kept packed, plus the largest transient product. */
+function packingBound(p: LayerProblem): number {
+  const GH = gateCount(p.cell) * p.hiddenSize;
+  const rows = p.seqLen * p.batch;
+  return 2 * (GH + 8) * (GH + 8) + (p.hiddenSize + 8) * rows + 4 * (rows + GH) + 256;
+}
+
 function valid(mask: Float32Array | null, index: number): boolean {
   return mask === null || mask[index] !== 0;
 }
@@ -138,10 +166,14 @@ export function recurrentLayerForward(
   const ghAt = r.take(B * GH);
   const hNewAt = r.take(BH);
   const cNewAt = lstm ? r.take(BH) : -1;
-  ws.reserve(r.size);
+  const biasAt = r.take(GH);
+  ws.reserve(r.size, packingBound(p));
   const heap = ws.heap;
+  const fused = ws.gates !== undefined && H % 4 === 0 && !resetBefore ? ws.gates : null;
   heap.set(gx, gxAt);
   heap.set(p.weightHh, wAt);
+  if (p.biasHh === null) heap.fill(0, biasAt, biasAt + GH);
+  else heap.set(p.biasHh, biasAt);
   heap.set(h0, hsAt);
   if (lstm) heap.set(c0 as Float32Array, csAt);
   const bias = p.biasHh;
@@ -157,15 +189,20 @@ export function recurrentLayerForward(
     const gxt = view(gxAt + t * B * GH, B * GH);
     const gates = view(gatesAt + t * B * S, B * S);
     if (resetBefore) {
-      ws.matmul(hAt, wAt, ghAt, B, 2 * H, H, false, true);
+      ws.matmul(hAt, wAt, ghAt, B, 2 * H, H, false, true, true);
       if (bias !== null) addBiasRows(heap, ghAt, B, bias, 0, 2 * H, 2 * H);
       const rh = view(rhAt + t * BH, BH);
       gruResetBeforeGates(gxt, gh, h, B, H, gates, rh);
-      ws.matmul(rhAt + t * BH, wAt + 2 * H * H, ghAt, B, H, H, false, true);
+      ws.matmul(rhAt + t * BH, wAt + 2 * H * H, ghAt, B, H, H, false, true, true);
       if (bias !== null) addBiasRows(heap, ghAt, B, bias, 2 * H, H, H);
       gruResetBeforeOutput(gxt, gh, h, B, H, hNew, gates);
+    } else if (fused !== null) {
+      ws.matmul(hAt, wAt, ghAt, B, GH, H, false, true, true);
+      const gxtAt = gxAt + t * B * GH;
+      if (lstm) fused.lstmForward(gxtAt, ghAt, biasAt, csAt + t * BH, B, H, hNewAt, cNewAt, gatesAt + t * B * S);
+      else fused.gruForward(gxtAt, ghAt, biasAt, hAt, B, H, hNewAt, gatesAt + t * B * S);
     } else {
-      ws.matmul(hAt, wAt, ghAt, B, GH, H, false, true);
+      ws.matmul(hAt, wAt, ghAt, B, GH, H, false, true, true);
       if (bias !== null) addBiasRows(heap, ghAt, B, bias, 0, GH, GH);
       if (lstm) lstmStep(gxt, gh, view(csAt + t * BH, BH), B, H, hNew, cNew, gates);
       else gruStep(gxt, gh, h, B, H, hNew, gates);
@@ -250,8 +287,9 @@ export function recurrentLayerBackward(
   const viaAt = r.take(BH);
   const drhAt = resetBefore ? r.take(BH) : -1;
   const dWAt = r.take(GH * H);
-  ws.reserve(r.size);
+  ws.reserve(r.size, packingBound(p));
   const heap = ws.heap;
+  const fused = ws.gates !== undefined && H % 4 === 0 && !resetBefore ? ws.gates : null;
   heap.set(p.weightHh, wAt);
   heap.set(saved[0], hsAt);
   if (lstm) {
@@ -278,7 +316,8 @@ export function recurrentLayerBackward(
     if (lstm) {
       // dgx = dgh for the LSTM: one buffer, written straight into the dgh of all steps.
       const dg = view(dghAt + t * B * GH, B * GH);
-      lstmStepBackward(dTot, dc, view(csAt + t * BH, BH), gates, B, H, dg, dcPrev);
+      if (fused !== null) fused.lstmBackward(dTotAt, dcAt, csAt + t * BH, gatesAt + t * B * S, B, H, dghAt + t * B * GH, viaAt);
+      else lstmStepBackward(dTot, dc, view(csAt + t * BH, BH), gates, B, H, dg, dcPrev);
       for (let b = 0; b < B; b++) {
         if (valid(mask, t * B + b)) {
           for (let j = 0; j < H; j++) heap[dcAt + b * H + j] = dcPrev[b * H + j];
@@ -287,25 +326,26 @@ export function recurrentLayerBackward(
         }
       }
       dgxStep.set(dg);
-      ws.matmul(dghAt + t * B * GH, wAt, directAt, B, H, GH, false, false);
+      ws.matmul(dghAt + t * B * GH, wAt, directAt, B, H, GH, false, false, true);
     } else if (resetBefore) {
       const dan = view(danAt + t * BH, BH);
       gruResetBeforeBackwardGates(dTot, h, gates, B, H, dgxStep, dan, direct);
       for (let b = 0; b < B; b++) if (!valid(mask, t * B + b)) dan.fill(0, b * H, (b + 1) * H);
-      ws.matmul(danAt + t * BH, wAt + 2 * H * H, drhAt, B, H, H, false, false);
+      ws.matmul(danAt + t * BH, wAt + 2 * H * H, drhAt, B, H, H, false, false, true);
       gruResetBeforeBackwardReset(view(drhAt, BH), h, gates, B, H, dgxStep, direct);
       const dRz = view(dghAt + t * B * 2 * H, B * 2 * H);
       for (let b = 0; b < B; b++) {
         const ok = valid(mask, t * B + b);
         for (let j = 0; j < 2 * H; j++) dRz[b * 2 * H + j] = ok ? dgxStep[b * GH + j] : 0;
       }
-      ws.matmul(dghAt + t * B * 2 * H, wAt, viaAt, B, H, 2 * H, false, false);
+      ws.matmul(dghAt + t * B * 2 * H, wAt, viaAt, B, H, 2 * H, false, false, true);
       for (let i = 0; i < BH; i++) direct[i] += heap[viaAt + i];
     } else {
       const dgh = view(dghAt + t * B * GH, B * GH);
-      gruStepBackward(dTot, h, gates, B, H, dgxStep, dgh, direct);
+      if (fused !== null) fused.gruBackward(dTotAt, hsAt + t * BH, gatesAt + t * B * S, B, H, dgxStepAt, dghAt + t * B * GH, directAt);
+      else gruStepBackward(dTot, h, gates, B, H, dgxStep, dgh, direct);
       for (let b = 0; b < B; b++) if (!valid(mask, t * B + b)) dgh.fill(0, b * GH, (b + 1) * GH);
-      ws.matmul(dghAt + t * B * GH, wAt, viaAt, B, H, GH, false, false);
+      ws.matmul(dghAt + t * B * GH, wAt, viaAt, B, H, GH, false, false, true);
       for (let i = 0; i < BH; i++) direct[i] += heap[viaAt + i];
     }
     // `direct` now holds the whole gradient reaching h_{t−1} through a valid row.
