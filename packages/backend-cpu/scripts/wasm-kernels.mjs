@@ -101,11 +101,16 @@ function gemm(relaxed) {
   const accs = [];
   for (let r = 0; r < 4; r++) for (let h = 0; h < 2; h++) accs.push(`$c${r}${h}`);
   const zero = accs.map((a) => `(local.set ${a} (v128.const i32x4 0 0 0 0))`).join('\n          ');
-  const body = [];
-  for (let r = 0; r < 4; r++) {
-    body.push(`(local.set $av (v128.load32_splat offset=${4 * r} (local.get $pa_p)))`);
-    for (let h = 0; h < 2; h++) body.push(`(local.set $c${r}${h} ${madd(relaxed, '(local.get $av)', `(local.get $b${h})`, `(local.get $c${r}${h})`)})`);
-  }
+  // One step of k: two vectors of the B panel, four splats of the A panel, eight multiply-adds.
+  const step = (u) => {
+    const lines = [`(local.set $b0 (v128.load offset=${32 * u} (local.get $dst)))`, `(local.set $b1 (v128.load offset=${32 * u + 16} (local.get $dst)))`];
+    for (let r = 0; r < 4; r++) {
+      lines.push(`(local.set $av (v128.load32_splat offset=${16 * u + 4 * r} (local.get $pa_p)))`);
+      for (let h = 0; h < 2; h++) lines.push(`(local.set $c${r}${h} ${madd(relaxed, '(local.get $av)', `(local.get $b${h})`, `(local.get $c${r}${h})`)})`);
+    }
+    return lines;
+  };
+  const body = [...step(0), ...step(1)];
   // Full 4×8 tile: vector stores straight into C (adding C's old value when accumulating).
   const fullStores = [];
   for (let r = 0; r < 4; r++) {
@@ -145,15 +150,17 @@ function gemm(relaxed) {
         (local.set $pa_p (local.get $pa))
         (local.set $dst (local.get $pb_p))
         (local.set $p (local.get $k))
+        ;; k unrolled by two, then the odd step.
         (block $kDone (loop $kStep
-          (br_if $kDone (i32.eqz (local.get $p)))
-          (local.set $b0 (v128.load (local.get $dst)))
-          (local.set $b1 (v128.load offset=16 (local.get $dst)))
+          (br_if $kDone (i32.lt_u (local.get $p) (i32.const 2)))
           ${body.join('\n          ')}
-          (local.set $pa_p (i32.add (local.get $pa_p) (i32.const 16)))
-          (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
-          (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+          (local.set $pa_p (i32.add (local.get $pa_p) (i32.const 32)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+          (local.set $p (i32.sub (local.get $p) (i32.const 2)))
           (br $kStep)))
+        (if (local.get $p)
+          (then
+            ${step(0).join('\n            ')}))
         (local.set $cp (i32.add (local.get $c) (i32.add (i32.mul (local.get $i0) (local.get $ldc)) (i32.shl (local.get $j0) (i32.const 2)))))
         (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $cols) (i32.const 8)))
           (then
@@ -191,44 +198,60 @@ function gemm(relaxed) {
 
 const splat = (v) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
 
-function transcendentals() {
-  const poly = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
-  let p = splat(poly[0]);
-  for (const c of poly.slice(1)) p = `(f32x4.add (f32x4.mul ${p} (local.get $r)) ${splat(c)})`;
+const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+
+/**
+ * Statements that set `$te = exp($tx)` (clobbering `$tx`, `$tn`, `$tr`). Emitted inline at every use:
+ * V8 does not inline wasm calls, and a call per 4 lanes costs as much as the polynomial.
+ */
+function expStatements() {
+  let p = splat(EXP_POLY[0]);
+  for (const c of EXP_POLY.slice(1)) p = `(f32x4.add (f32x4.mul ${p} (local.get $tr)) ${splat(c)})`;
+  return [
+    `(local.set $tx (f32x4.min (f32x4.max (local.get $tx) ${splat(-87.3)}) ${splat(88.3)}))`,
+    `(local.set $tn (f32x4.nearest (f32x4.mul (local.get $tx) ${splat(1.44269504088896341)})))`,
+    `(local.set $tr (f32x4.sub (f32x4.sub (local.get $tx) (f32x4.mul (local.get $tn) ${splat(0.693359375)})) (f32x4.mul (local.get $tn) ${splat(-2.12194440e-4)})))`,
+    `(local.set $te (f32x4.mul
+      (f32x4.add (f32x4.add (f32x4.mul ${p} (f32x4.mul (local.get $tr) (local.get $tr))) (local.get $tr)) ${splat(1)})
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $tn)) (i32x4.splat (i32.const 127))) (i32.const 23))))`,
+  ];
+}
+
+/** Statements that set `$<dest> = σ(x)`, `σ(x) = 1 / (1 + exp(−x))`. */
+function sigmoidTo(dest, x) {
+  return [`(local.set $tx (f32x4.neg ${x}))`, ...expStatements(), `(local.set $${dest} (f32x4.div ${splat(1)} (f32x4.add ${splat(1)} (local.get $te))))`];
+}
+
+/** Statements that set `$<dest> = tanh(x)` as `sign(x) · (1 − e)/(1 + e)` with `e = exp(−2|x|)`, which never overflows. */
+function tanhTo(dest, x) {
+  return [
+    `(local.set $ty ${x})`,
+    `(local.set $tx (f32x4.mul (f32x4.abs (local.get $ty)) ${splat(-2)}))`,
+    ...expStatements(),
+    `(local.set $${dest} (v128.or
+      (f32x4.div (f32x4.sub ${splat(1)} (local.get $te)) (f32x4.add ${splat(1)} (local.get $te)))
+      (v128.and (local.get $ty) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))`,
+  ];
+}
+
+const TEMPS = ['tx', 'ty', 'tn', 'tr', 'te'];
+
+function elementwise(name, to) {
   return `
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) ${splat(-87.3)}) ${splat(88.3)}))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) ${splat(1.44269504088896341)})))
-    (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) ${splat(0.693359375)})) (f32x4.mul (local.get $n) ${splat(-2.12194440e-4)})))
-    (f32x4.mul
-      (f32x4.add (f32x4.add (f32x4.mul ${p} (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) ${splat(1)})
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
-  (func $sigmoid4 (param $x v128) (result v128)
-    (f32x4.div ${splat(1)} (f32x4.add ${splat(1)} (call $exp4 (f32x4.neg (local.get $x))))))
-  ;; tanh(x) = sign(x) · (1 − e)/(1 + e) with e = exp(−2|x|), which never overflows.
-  (func $tanh4 (param $x v128) (result v128)
-    (local $e v128)
-    (local.set $e (call $exp4 (f32x4.mul (f32x4.abs (local.get $x)) ${splat(-2)})))
-    (v128.or
-      (f32x4.div (f32x4.sub ${splat(1)} (local.get $e)) (f32x4.add ${splat(1)} (local.get $e)))
-      (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
-  (func (export "sigmoid") (param $x i32) (param $y i32) (param $count i32)
+  (func (export "${name}") (param $x i32) (param $y i32) (param $count i32)
+    (local $v v128) ${TEMPS.map((t) => `(local $${t} v128)`).join(' ')}
     (block $done (loop $next
       (br_if $done (i32.le_s (local.get $count) (i32.const 0)))
-      (v128.store (local.get $y) (call $sigmoid4 (v128.load (local.get $x))))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $y (i32.add (local.get $y) (i32.const 16)))
-      (local.set $count (i32.sub (local.get $count) (i32.const 4)))
-      (br $next))))
-  (func (export "tanh") (param $x i32) (param $y i32) (param $count i32)
-    (block $done (loop $next
-      (br_if $done (i32.le_s (local.get $count) (i32.const 0)))
-      (v128.store (local.get $y) (call $tanh4 (v128.load (local.get $x))))
+      ${to('v', '(v128.load (local.get $x))').join('\n      ')}
+      (v128.store (local.get $y) (local.get $v))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $y (i32.add (local.get $y) (i32.const 16)))
       (local.set $count (i32.sub (local.get $count) (i32.const 4)))
       (br $next))))`;
+}
+
+function transcendentals() {
+  return [elementwise('sigmoid', sigmoidTo), elementwise('tanh', tanhTo)].join('\n');
 }
 
 // ---- fused gate math of one step, 4 hidden units at a time -------------------------------------
@@ -256,7 +279,7 @@ function rowLoop(name, params, arrays, locals, body) {
     .join('\n      ');
   return `
   (func (export "${name}") ${ptrs.map((a) => `(param $${a} i32)`).join(' ')} ${params.map((p) => `(param $${p} i32)`).join(' ')}
-    (local $b i32) (local $j i32) (local $hb i32) ${locals.map((l) => `(local $${l} v128)`).join(' ')}
+    (local $b i32) (local $j i32) (local $hb i32) ${[...locals, ...TEMPS].map((l) => `(local $${l} v128)`).join(' ')}
     (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
     (block $rows (loop $row
       (br_if $rows (i32.ge_u (local.get $b) (local.get $B)))
@@ -286,10 +309,10 @@ const one = splat(1);
 
 function gateKernels() {
   const gruForward = rowLoop('gru_forward', ['B', 'H'], { gx: 3, gh: 3, bias: 0, h: 1, hNext: 1, saved: 4 }, ['r', 'z', 'n', 'ghn', 'hv'], [
-    set('r', `(call $sigmoid4 ${add(L('gx', 0), add(L('gh', 0), L('bias', 0)))})`),
-    set('z', `(call $sigmoid4 ${add(L('gx', 1), add(L('gh', 1), L('bias', 1)))})`),
+    ...sigmoidTo('r', add(L('gx', 0), add(L('gh', 0), L('bias', 0)))),
+    ...sigmoidTo('z', add(L('gx', 1), add(L('gh', 1), L('bias', 1)))),
     set('ghn', add(L('gh', 2), L('bias', 2))),
-    set('n', `(call $tanh4 ${add(L('gx', 2), mul(g('r'), g('ghn')))})`),
+    ...tanhTo('n', add(L('gx', 2), mul(g('r'), g('ghn')))),
     set('hv', L('h', 0)),
     S('hNext', 0, add(g('n'), mul(g('z'), sub(g('hv'), g('n'))))),
     S('saved', 0, g('r')),
@@ -315,12 +338,12 @@ function gateKernels() {
     S('dhDirect', 0, mul(g('d'), g('z'))),
   ].join('\n        '));
   const lstmForward = rowLoop('lstm_forward', ['B', 'H'], { gx: 4, gh: 4, bias: 0, c: 1, hNext: 1, cNext: 1, saved: 5 }, ['i', 'f', 'gg', 'o', 'cn', 'tc'], [
-    set('i', `(call $sigmoid4 ${add(L('gx', 0), add(L('gh', 0), L('bias', 0)))})`),
-    set('f', `(call $sigmoid4 ${add(L('gx', 1), add(L('gh', 1), L('bias', 1)))})`),
-    set('gg', `(call $tanh4 ${add(L('gx', 2), add(L('gh', 2), L('bias', 2)))})`),
-    set('o', `(call $sigmoid4 ${add(L('gx', 3), add(L('gh', 3), L('bias', 3)))})`),
+    ...sigmoidTo('i', add(L('gx', 0), add(L('gh', 0), L('bias', 0)))),
+    ...sigmoidTo('f', add(L('gx', 1), add(L('gh', 1), L('bias', 1)))),
+    ...tanhTo('gg', add(L('gx', 2), add(L('gh', 2), L('bias', 2)))),
+    ...sigmoidTo('o', add(L('gx', 3), add(L('gh', 3), L('bias', 3)))),
     set('cn', add(mul(g('f'), L('c', 0)), mul(g('i'), g('gg')))),
-    set('tc', `(call $tanh4 ${g('cn')})`),
+    ...tanhTo('tc', g('cn')),
     S('cNext', 0, g('cn')),
     S('hNext', 0, mul(g('o'), g('tc'))),
     S('saved', 0, g('i')),
