@@ -10,6 +10,7 @@ import { Progress, type ProgressSink } from './progress';
 import { parameterTableText, speedTableText, workloadLegend } from './report';
 import { parseResults, type BenchResults } from './results';
 import { runBenchmark } from './run';
+import { measureWasmPeak, runSgemmBenchmark, sgemmTableText } from './sgemm';
 
 /** The streams and folder the CLI works with (replaced in tests). */
 export interface CliIo {
@@ -90,6 +91,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   if (options.help) {
     io.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.sgemm) {
+    const peak = await measureWasmPeak();
+    io.stdout.write(sgemmTableText(runSgemmBenchmark(), peak));
     return 0;
   }
   const report = options.json === '-' ? io.stderr : io.stdout;
