@@ -16,9 +16,18 @@ export class JsWorkspace implements LayerWorkspace {
     this.heap = next;
   }
 
-  /** `heap[c : c + m·n] = op(A)·op(B)` over contiguous row-major blocks of the heap. */
-  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void {
+  #sum = new Float32Array(0);
+
+  /** `heap[c : c + m·n] (+)= op(A)·op(B)` over contiguous row-major blocks of the heap. */
+  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean, _reuseB = false, accumulate = false): void {
     const heap = this.heap;
+    if (accumulate) {
+      if (this.#sum.length < m * n) this.#sum = new Float32Array(m * n);
+      const product = this.#sum.subarray(0, m * n);
+      matMul(heap.subarray(a, a + m * k), transA ? [k, m] : [m, k], heap.subarray(b, b + k * n), transB ? [n, k] : [k, n], transA, transB, product, [m, n]);
+      for (let i = 0; i < m * n; i++) heap[c + i] += product[i];
+      return;
+    }
     matMul(
       heap.subarray(a, a + m * k),
       transA ? [k, m] : [m, k],

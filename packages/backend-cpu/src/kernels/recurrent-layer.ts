@@ -30,9 +30,9 @@ export interface LayerWorkspace {
    * `transA`), B is `[k, n]` (stored `[n, k]` when `transB`). `reuseB` promises that this B region
    * holds the same values as at the last call with the same `b`, `k`, `n`, `transB` and `reuseB`
    * since the last {@link LayerWorkspace.reserve} (a weight matrix multiplied at every step), so an
-   * implementation may keep it packed.
+   * implementation may keep it packed. `accumulate`: `C += op(A)·op(B)` instead of `C =`.
    */
-  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean, reuseB?: boolean): void;
+  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean, reuseB?: boolean, accumulate?: boolean): void;
   /**
    * Fused gate math over heap offsets, for `hiddenSize % 4 = 0` (the WebAssembly sets); absent, or
    * for other sizes, the layer runs the JS functions of `recurrent.ts` on views of the heap. Each
@@ -338,24 +338,24 @@ export function recurrentLayerBackward(
         const ok = valid(mask, t * B + b);
         for (let j = 0; j < 2 * H; j++) dRz[b * 2 * H + j] = ok ? dgxStep[b * GH + j] : 0;
       }
-      ws.matmul(dghAt + t * B * 2 * H, wAt, viaAt, B, H, 2 * H, false, false, true);
-      for (let i = 0; i < BH; i++) direct[i] += heap[viaAt + i];
+      ws.matmul(dghAt + t * B * 2 * H, wAt, directAt, B, H, 2 * H, false, false, true, true);
     } else {
       const dgh = view(dghAt + t * B * GH, B * GH);
       if (fused !== null) fused.gruBackward(dTotAt, hsAt + t * BH, gatesAt + t * B * S, B, H, dgxStepAt, dghAt + t * B * GH, directAt);
       else gruStepBackward(dTot, h, gates, B, H, dgxStep, dgh, direct);
       for (let b = 0; b < B; b++) if (!valid(mask, t * B + b)) dgh.fill(0, b * GH, (b + 1) * GH);
-      ws.matmul(dghAt + t * B * GH, wAt, viaAt, B, H, GH, false, false, true);
-      for (let i = 0; i < BH; i++) direct[i] += heap[viaAt + i];
+      ws.matmul(dghAt + t * B * GH, wAt, directAt, B, H, GH, false, false, true, true);
     }
     // `direct` now holds the whole gradient reaching h_{t−1} through a valid row.
+    gradGx.set(dgxStep, t * B * GH);
     for (let b = 0; b < B; b++) {
-      const o = t * B * GH + b * GH;
       if (valid(mask, t * B + b)) {
         for (let j = 0; j < H; j++) heap[dhAt + b * H + j] = direct[b * H + j];
-        for (let j = 0; j < GH; j++) gradGx[o + j] = dgxStep[b * GH + j];
+      } else {
+        // A padded row: its gx gradient is written 0 (what the step computed there is dropped) and
+        // dh passes through unchanged.
+        gradGx.fill(0, t * B * GH + b * GH, t * B * GH + (b + 1) * GH);
       }
-      // A padded row: gradGx stays exactly 0 (fresh storage) and dh passes through unchanged.
     }
   }
 

@@ -65,8 +65,8 @@ export class WasmWorkspace implements LayerWorkspace {
     else this.#kernels.packB(base, n, 1, k, n, at);
   }
 
-  /** `heap[c : c + m·n] = op(A)·op(B)` through the wasm sgemm. */
-  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean, reuseB = false): void {
+  /** `heap[c : c + m·n] (+)= op(A)·op(B)` through the wasm sgemm. */
+  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean, reuseB = false, accumulate = false): void {
     let pb = -1;
     if (reuseB) {
       const hit = this.#packed.find((p) => p.b === b && p.k === k && p.n === n && p.transB === transB);
@@ -91,6 +91,6 @@ export class WasmWorkspace implements LayerWorkspace {
       this.#room(pa, 16 * k);
     }
     const base = SCRATCH_BYTES / 4;
-    this.#kernels.gemm(m, n, k, base + a, transA ? 1 : k, transA ? m : 1, pb, base + c, n, false, pa);
+    this.#kernels.gemm(m, n, k, base + a, transA ? 1 : k, transA ? m : 1, pb, base + c, n, accumulate, pa);
   }
 }
