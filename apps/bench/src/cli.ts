@@ -11,6 +11,8 @@ import { parameterTableText, speedTableText, workloadLegend } from './report';
 import { parseResults, type BenchResults } from './results';
 import { runBenchmark } from './run';
 import { measureWasmPeak, runSgemmBenchmark, sgemmTableText } from './sgemm';
+import { peerTableText, runPeers } from './peers';
+import { selectWorkloads } from './workloads';
 
 /** The streams and folder the CLI works with (replaced in tests). */
 export interface CliIo {
@@ -130,6 +132,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 2;
     }
     report.write(reportText(results));
+    if (options.peers && !options.skipSpeed) {
+      const peers = await runPeers(selectWorkloads(options.workloads), options.cells, options.passes, options.reps, results.speed, (line) =>
+        io.stderr.write(`peers: ${line}\n`),
+      );
+      report.write('\n' + peerTableText(peers.results, peers.notes));
+    }
     const outDir = here(options.outDir ?? 'bench-results');
     const json = JSON.stringify(results, null, 2) + '\n';
     const written: string[] = [];

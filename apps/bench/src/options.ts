@@ -32,6 +32,8 @@ export interface BenchOptions {
   /** Slowdown that fails `--compare`, as a fraction. */
   readonly threshold: number;
   readonly help: boolean;
+  /** Also time TensorFlow.js (cpu and wasm backends) on the same workloads and print ratios. */
+  readonly peers: boolean;
   /** Print the sgemm table (GFLOP/s by shape and kernel set against the measured peak) instead. */
   readonly sgemm: boolean;
   /** Which of the defaultable options the user set explicitly. */
@@ -63,6 +65,8 @@ available backend. Prints both tables, writes bench-results/latest.json and benc
                         median is slower by more than --threshold (default 10%) or a count changed
   --current NEW.json    with --compare: compare this file instead of running the benchmark
   --threshold PCT       slowdown, in percent, that fails --compare (default 10)
+  --peers               also TensorFlow.js 4.22 (tfjs:cpu, tfjs:wasm) on the same single-layer
+                        workloads and passes, with the ratio to Gated's fastest CPU kernel set
   --sgemm               only the sgemm table: GFLOP/s of the recurrent nets' products under each
                         CPU kernel set, against the measured one-core WebAssembly SIMD peak
   --help                this text
@@ -111,6 +115,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       threshold: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       sgemm: { type: 'boolean' },
+      peers: { type: 'boolean' },
     },
   });
   const quick = values.quick === true && values.full !== true;
@@ -145,6 +150,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     threshold: threshold / 100,
     help: values.help === true,
     sgemm: values.sgemm === true,
+    peers: values.peers === true,
     explicit,
   };
 }
