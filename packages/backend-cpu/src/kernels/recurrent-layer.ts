@@ -185,10 +185,10 @@ export function recurrentLayerForward(
 
   for (let t = 0; t < T; t++) {
     const hAt = hsAt + t * BH;
-    const h = view(hAt, BH);
-    const gxt = view(gxAt + t * B * GH, B * GH);
-    const gates = view(gatesAt + t * B * S, B * S);
     if (resetBefore) {
+      const h = view(hAt, BH);
+      const gxt = view(gxAt + t * B * GH, B * GH);
+      const gates = view(gatesAt + t * B * S, B * S);
       ws.matmul(hAt, wAt, ghAt, B, 2 * H, H, false, true, true);
       if (bias !== null) addBiasRows(heap, ghAt, B, bias, 0, 2 * H, 2 * H);
       const rh = view(rhAt + t * BH, BH);
@@ -202,13 +202,21 @@ export function recurrentLayerForward(
       if (lstm) fused.lstmForward(gxtAt, ghAt, biasAt, csAt + t * BH, B, H, hNewAt, cNewAt, gatesAt + t * B * S);
       else fused.gruForward(gxtAt, ghAt, biasAt, hAt, B, H, hNewAt, gatesAt + t * B * S);
     } else {
+      const gxt = view(gxAt + t * B * GH, B * GH);
+      const gates = view(gatesAt + t * B * S, B * S);
       ws.matmul(hAt, wAt, ghAt, B, GH, H, false, true, true);
       if (bias !== null) addBiasRows(heap, ghAt, B, bias, 0, GH, GH);
       if (lstm) lstmStep(gxt, gh, view(csAt + t * BH, BH), B, H, hNew, cNew, gates);
-      else gruStep(gxt, gh, h, B, H, hNew, gates);
+      else gruStep(gxt, gh, view(hAt, BH), B, H, hNew, gates);
+    }
+    const next = hAt + BH;
+    if (mask === null) {
+      heap.copyWithin(next, hNewAt, hNewAt + BH);
+      packed.set(hNew, t * BH);
+      if (lstm) heap.copyWithin(csAt + (t + 1) * BH, cNewAt, cNewAt + BH);
+      continue;
     }
     // Selection, row by row: the state of a padded row is carried, its output is exactly 0.
-    const next = hAt + BH;
     for (let b = 0; b < B; b++) {
       const o = b * H;
       const out = t * BH + o;
@@ -311,23 +319,24 @@ export function recurrentLayerBackward(
 
   for (let t = T - 1; t >= 0; t--) {
     for (let i = 0; i < BH; i++) dTot[i] = gradPacked[t * BH + i] + heap[dhAt + i];
-    const h = view(hsAt + t * BH, BH);
-    const gates = view(gatesAt + t * B * S, B * S);
     if (lstm) {
       // dgx = dgh for the LSTM: one buffer, written straight into the dgh of all steps.
-      const dg = view(dghAt + t * B * GH, B * GH);
-      if (fused !== null) fused.lstmBackward(dTotAt, dcAt, csAt + t * BH, gatesAt + t * B * S, B, H, dghAt + t * B * GH, viaAt);
-      else lstmStepBackward(dTot, dc, view(csAt + t * BH, BH), gates, B, H, dg, dcPrev);
-      for (let b = 0; b < B; b++) {
-        if (valid(mask, t * B + b)) {
-          for (let j = 0; j < H; j++) heap[dcAt + b * H + j] = dcPrev[b * H + j];
-        } else {
-          dg.fill(0, b * GH, (b + 1) * GH);
+      const dgAt = dghAt + t * B * GH;
+      if (fused !== null) fused.lstmBackward(dTotAt, dcAt, csAt + t * BH, gatesAt + t * B * S, B, H, dgAt, viaAt);
+      else lstmStepBackward(dTot, dc, view(csAt + t * BH, BH), view(gatesAt + t * B * S, B * S), B, H, view(dgAt, B * GH), dcPrev);
+      if (mask === null) {
+        heap.copyWithin(dcAt, viaAt, viaAt + BH);
+      } else {
+        for (let b = 0; b < B; b++) {
+          if (valid(mask, t * B + b)) heap.copyWithin(dcAt + b * H, viaAt + b * H, viaAt + (b + 1) * H);
+          else heap.fill(0, dgAt + b * GH, dgAt + (b + 1) * GH);
         }
       }
-      dgxStep.set(dg);
-      ws.matmul(dghAt + t * B * GH, wAt, directAt, B, H, GH, false, false, true);
+      heap.copyWithin(dgxStepAt, dgAt, dgAt + B * GH);
+      ws.matmul(dgAt, wAt, directAt, B, H, GH, false, false, true);
     } else if (resetBefore) {
+      const h = view(hsAt + t * BH, BH);
+      const gates = view(gatesAt + t * B * S, B * S);
       const dan = view(danAt + t * BH, BH);
       gruResetBeforeBackwardGates(dTot, h, gates, B, H, dgxStep, dan, direct);
       for (let b = 0; b < B; b++) if (!valid(mask, t * B + b)) dan.fill(0, b * H, (b + 1) * H);
@@ -340,14 +349,18 @@ export function recurrentLayerBackward(
       }
       ws.matmul(dghAt + t * B * 2 * H, wAt, directAt, B, H, 2 * H, false, false, true, true);
     } else {
-      const dgh = view(dghAt + t * B * GH, B * GH);
-      if (fused !== null) fused.gruBackward(dTotAt, hsAt + t * BH, gatesAt + t * B * S, B, H, dgxStepAt, dghAt + t * B * GH, directAt);
-      else gruStepBackward(dTot, h, gates, B, H, dgxStep, dgh, direct);
-      for (let b = 0; b < B; b++) if (!valid(mask, t * B + b)) dgh.fill(0, b * GH, (b + 1) * GH);
-      ws.matmul(dghAt + t * B * GH, wAt, directAt, B, H, GH, false, false, true, true);
+      const dgAt = dghAt + t * B * GH;
+      if (fused !== null) fused.gruBackward(dTotAt, hsAt + t * BH, gatesAt + t * B * S, B, H, dgxStepAt, dgAt, directAt);
+      else gruStepBackward(dTot, view(hsAt + t * BH, BH), view(gatesAt + t * B * S, B * S), B, H, dgxStep, view(dgAt, B * GH), direct);
+      if (mask !== null) for (let b = 0; b < B; b++) if (!valid(mask, t * B + b)) heap.fill(0, dgAt + b * GH, dgAt + (b + 1) * GH);
+      ws.matmul(dgAt, wAt, directAt, B, H, GH, false, false, true, true);
     }
     // `direct` now holds the whole gradient reaching h_{t−1} through a valid row.
     gradGx.set(dgxStep, t * B * GH);
+    if (mask === null) {
+      heap.copyWithin(dhAt, directAt, directAt + BH);
+      continue;
+    }
     for (let b = 0; b < B; b++) {
       if (valid(mask, t * B + b)) {
         for (let j = 0; j < H; j++) heap[dhAt + b * H + j] = direct[b * H + j];
