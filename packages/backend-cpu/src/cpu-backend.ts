@@ -20,6 +20,7 @@ import {
   type Shape,
   type TensorRef,
   type UnaryOp,
+  ValueError,
   sizeOfShape,
 } from '@gated/core';
 import { CpuStorage } from './cpu-storage';
@@ -77,9 +78,49 @@ export class CpuBackend implements Backend<CpuStorage> {
    */
   constructor(options?: CpuBackendOptions) {
     const checked = checkCpuBackendOptions(options);
-    this.kernels = resolveKernelSet(checked.kernels ?? 'auto');
-    this.#wasm = this.kernels === 'js' ? null : WasmKernels.create(this.kernels === 'wasm-relaxed');
+    const requested = checked.kernels ?? 'auto';
+    let kernels = resolveKernelSet(requested);
+    let wasm = CpuBackend.#prepared;
+    CpuBackend.#prepared = null;
+    if (kernels !== 'js' && wasm === null) {
+      try {
+        wasm = WasmKernels.create(kernels === 'wasm-relaxed');
+      } catch (error) {
+        // A browser's main thread refuses to compile a module over 4 KB synchronously.
+        if (requested !== 'auto') {
+          throw new ValueError(
+            `CpuBackend: the ${kernels} module cannot be compiled synchronously here (${String(error)}); use await CpuBackend.create({ kernels: '${kernels}' })`,
+          );
+        }
+        kernels = 'js';
+      }
+    }
+    this.kernels = kernels;
+    this.#wasm = kernels === 'js' ? null : wasm;
     this.#workspace = this.#wasm === null ? new JsWorkspace() : new WasmWorkspace(this.#wasm);
+  }
+
+  static #prepared: WasmKernels | null = null;
+
+  /**
+   * Creates a backend, compiling the WebAssembly module asynchronously: the way to get the wasm
+   * kernel sets on a browser's main thread, where `new CpuBackend()` (synchronous compilation) falls
+   * back to `js` under `auto` and throws for an explicit wasm set.
+   *
+   * @example
+   * ```ts
+   * const backend = await CpuBackend.create(); // kernels: 'auto'
+   * ```
+   */
+  static async create(options?: CpuBackendOptions): Promise<CpuBackend> {
+    const kernels = resolveKernelSet(checkCpuBackendOptions(options).kernels ?? 'auto');
+    const wasm = kernels === 'js' ? null : await WasmKernels.instantiate(kernels === 'wasm-relaxed');
+    CpuBackend.#prepared = wasm;
+    try {
+      return new CpuBackend({ ...options, kernels });
+    } finally {
+      CpuBackend.#prepared = null;
+    }
   }
 
   #allocate(size: number): CpuStorage {

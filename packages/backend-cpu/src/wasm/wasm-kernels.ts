@@ -52,10 +52,20 @@ export class WasmKernels {
     this.#exports = exports;
   }
 
-  /** Compiles and instantiates the module (synchronously: it is a few kilobytes). */
+  /**
+   * Compiles and instantiates the module synchronously. Browsers refuse synchronous compilation of
+   * modules over 4 KB on the main thread (a `RangeError`); {@link WasmKernels.instantiate} works
+   * everywhere.
+   */
   static create(relaxed: boolean): WasmKernels {
     const module = new WebAssembly.Module(moduleBytes(relaxed));
     const instance = new WebAssembly.Instance(module, {});
+    return new WasmKernels(instance.exports as unknown as KernelExports);
+  }
+
+  /** Compiles and instantiates the module asynchronously (allowed on a browser's main thread). */
+  static async instantiate(relaxed: boolean): Promise<WasmKernels> {
+    const { instance } = await WebAssembly.instantiate(moduleBytes(relaxed), {});
     return new WasmKernels(instance.exports as unknown as KernelExports);
   }
 
