@@ -66,6 +66,12 @@ export class CpuBackend implements Backend<CpuStorage> {
 
   #liveStorages = 0;
   #liveBytes = 0;
+  // Storage is an ordinary typed array, reclaimed by the garbage collector with the tensors that hold
+  // it; this registry (which holds only byte counts) keeps `memory()` true once it has been.
+  readonly #collected = new FinalizationRegistry<number>((bytes) => {
+    this.#liveStorages -= 1;
+    this.#liveBytes -= bytes;
+  });
   readonly #workspace: LayerWorkspace;
   readonly #wasm: WasmKernels | null;
 
@@ -127,7 +133,9 @@ export class CpuBackend implements Backend<CpuStorage> {
     const values = new Float32Array(size);
     this.#liveStorages += 1;
     this.#liveBytes += values.byteLength;
-    return new CpuStorage(values);
+    const storage = new CpuStorage(values);
+    this.#collected.register(storage, values.byteLength, storage);
+    return storage;
   }
 
   // ---- storage --------------------------------------------------------------------------------
@@ -163,11 +171,23 @@ export class CpuBackend implements Backend<CpuStorage> {
     }
     const bytes = storage.release();
     if (bytes < 0) return;
+    this.#collected.unregister(storage);
     this.#liveStorages -= 1;
     this.#liveBytes -= bytes;
   }
 
-  /** Storages allocated by this backend and not yet disposed, and their bytes. */
+  /**
+   * `null`: host storage needs no finalizer, so core keeps no reference to it and the garbage
+   * collector reclaims it with its tensors, also in a synchronous loop.
+   */
+  finalizationToken(): null {
+    return null;
+  }
+
+  /**
+   * Storages allocated by this backend and neither disposed nor reclaimed, and their bytes. Storage the
+   * garbage collector reclaimed leaves the count when its finalizer runs, after the event loop turns.
+   */
   memory(): MemoryInfo {
     return { liveStorages: this.#liveStorages, liveBytes: this.#liveBytes };
   }

@@ -16,8 +16,9 @@ import {
   type TensorRef,
   type UnaryOp,
   sizeOfShape,
+  ValueError,
 } from '@gated/core';
-import type { GpujsStorage } from './gpujs-storage';
+import { DeviceLease, type GpujsStorage } from './gpujs-storage';
 import { GpujsModeUnavailableError, probeMode, type GpujsMode } from './mode';
 import { GpujsRuntime, type GpujsLimits } from './runtime';
 import { unary } from './kernels/unary';
@@ -28,11 +29,25 @@ import { concat, pad, permute, slice } from './kernels/layout';
 import { gather, scatterAdd } from './kernels/indexing';
 import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './kernels/recurrent';
 
+/** Default of {@link GpujsBackendOptions.memoryBudget}: 512 MiB. */
+export const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
+
 /** Options of {@link GpujsBackend.create}. */
 export interface GpujsBackendOptions {
   /** The gpu.js mode to run in; never replaced by another one. */
   readonly mode: GpujsMode;
+  /**
+   * Device bytes (GL modes) above which the least recently used storages are spilled: their values
+   * are copied to a host array, which the garbage collector reclaims with their tensors, and their
+   * textures are freed; a kernel that reads a spilled storage uploads it again. This bounds device
+   * memory in a plain synchronous loop, where tensors dropped without `dispose()` cannot be finalized.
+   * `Infinity` turns spilling off. Ignored in the host modes (`cpu`, `webasm`), whose storage is an
+   * ordinary typed array. @defaultValue {@link DEFAULT_MEMORY_BUDGET} (512 MiB)
+   */
+  readonly memoryBudget?: number;
 }
+
+const OPTION_KEYS: ReadonlySet<string> = new Set(['mode', 'memoryBudget']);
 
 /**
  * A backend whose kernels are gpu.js kernels: GLSL fragment shaders over float textures in the GL
@@ -76,9 +91,32 @@ export class GpujsBackend implements Backend<GpujsStorage> {
    * no fallback to another mode.
    */
   static create(options: GpujsBackendOptions): GpujsBackend {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValueError(`GpujsBackend.create: options must be an object like { mode: 'headlessgl' }, got ${String(options)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) {
+        const hint = key === 'memory_budget' ? " (did you mean 'memoryBudget'?)" : '';
+        throw new ValueError(`GpujsBackend.create: unknown option '${key}'${hint}; expected ${[...OPTION_KEYS].map((k) => `'${k}'`).join(', ')}`);
+      }
+    }
+    const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+    if (typeof budget !== 'number' || !(budget >= 0)) {
+      throw new ValueError(`GpujsBackend.create: memoryBudget must be a number of bytes ≥ 0 (or Infinity), got ${String(options.memoryBudget)}`);
+    }
     const probe = probeMode(options.mode);
     if (!probe.available) throw new GpujsModeUnavailableError(options.mode, probe.reason ?? 'unknown reason');
-    return new GpujsBackend(new GpujsRuntime(options.mode));
+    return new GpujsBackend(new GpujsRuntime(options.mode, budget));
+  }
+
+  /** Device bytes above which storages are spilled to the host (see {@link GpujsBackendOptions.memoryBudget}). */
+  get memoryBudget(): number {
+    return this.#runtime.memoryBudget;
+  }
+
+  /** How many times a storage was spilled to the host to keep device memory within the budget. */
+  get spills(): number {
+    return this.#runtime.spills;
   }
 
   /** The gpu.js mode that really runs the kernels. */
@@ -129,7 +167,24 @@ export class GpujsBackend implements Backend<GpujsStorage> {
     this.#runtime.release(storage);
   }
 
-  /** Live storages and the device bytes they hold (textures counted at their padded size). */
+  /**
+   * The token core keeps until the garbage collector reports a storage's tensors gone: the texture's
+   * lease in the GL modes (it never references a host copy), `null` in the host modes, whose typed
+   * arrays the collector reclaims by itself.
+   */
+  finalizationToken(storage: GpujsStorage): object | null {
+    return storage.lease;
+  }
+
+  /** Frees the texture of a storage whose tensors were collected without being disposed. */
+  reclaim(token: object): void {
+    if (token instanceof DeviceLease) this.#runtime.reclaim(token);
+  }
+
+  /**
+   * Storages holding device memory (GL modes; spilled ones are not counted) or a host array (host
+   * modes), and their bytes (textures at their padded size).
+   */
   memory(): MemoryInfo {
     return { liveStorages: this.#runtime.liveStorages, liveBytes: this.#runtime.liveBytes };
   }

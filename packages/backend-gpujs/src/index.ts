@@ -1,4 +1,4 @@
-export { GpujsBackend, type GpujsBackendOptions } from './gpujs-backend';
+export { DEFAULT_MEMORY_BUDGET, GpujsBackend, type GpujsBackendOptions } from './gpujs-backend';
 export { GpujsStorage, type DeviceData, type DeviceTexture } from './gpujs-storage';
 export { GpujsFallbackError, GpujsLimitError } from './errors';
 export type { GpujsLimits } from './runtime';

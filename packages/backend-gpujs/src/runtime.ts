@@ -1,6 +1,6 @@
 import { GPU, type IKernelRunShortcut, type Texture } from 'gpu.js';
 import { GpujsFallbackError, GpujsLimitError } from './errors';
-import { GpujsStorage, type DeviceData } from './gpujs-storage';
+import { GpujsStorage, type DeviceData, type DeviceLease, type DeviceTexture } from './gpujs-storage';
 import { isTextureMode, type GpujsMode } from './mode';
 
 /** Float32 index arithmetic in shaders is exact only for integers below 2^24. */
@@ -34,10 +34,25 @@ export class GpujsRuntime {
   readonly onDevice: boolean;
   #kernels = new Map<string, IKernelRunShortcut>();
   #specials: DeviceData | null = null;
+  /** Storages holding a texture (GL modes) or a host array (host modes), and their bytes. */
   liveStorages = 0;
   liveBytes = 0;
+  /** How many times a storage was spilled to the host to stay within the budget. */
+  spills = 0;
+  /** Device-resident leases, least recently used first (a `Set` keeps insertion order). */
+  readonly #resident = new Set<DeviceLease>();
+  // Host-mode storage is an ordinary typed array that the garbage collector reclaims with its
+  // tensors; this registry holds only byte counts so that the live counts follow.
+  readonly #collected = new FinalizationRegistry<number>((bytes) => {
+    this.liveStorages -= 1;
+    this.liveBytes -= bytes;
+  });
 
-  constructor(readonly mode: GpujsMode) {
+  constructor(
+    readonly mode: GpujsMode,
+    /** Device bytes above which least recently used storages are spilled to the host (GL modes). */
+    readonly memoryBudget: number = Infinity,
+  ) {
     this.gpu = new GPU({ mode });
     this.onDevice = isTextureMode(mode);
     const features = (this.gpu.Kernel as unknown as { features?: { maxTextureSize?: number } } | null)?.features;
@@ -70,26 +85,91 @@ export class GpujsRuntime {
     const bytes = this.#bytesOf(data, size);
     this.liveStorages += 1;
     this.liveBytes += bytes;
-    return new GpujsStorage(data, size, bytes);
+    const storage = new GpujsStorage(data, size, bytes);
+    if (storage.lease !== null) this.#touch(storage.lease);
+    else this.#collected.register(storage, bytes, storage);
+    return storage;
   }
 
   /** Frees a storage and uncounts it (a second call is a no-op). */
   release(storage: GpujsStorage): void {
-    if (storage.release()) {
+    if (!storage.release()) return;
+    if (storage.lease === null) {
+      this.#collected.unregister(storage);
       this.liveStorages -= 1;
       this.liveBytes -= storage.bytes;
+    } else {
+      this.reclaim(storage.lease);
     }
+  }
+
+  /**
+   * Frees a lease's texture, if it still has one: after `release`, or when core reports that every
+   * tensor of its storage was collected without being disposed (a spilled lease has nothing left).
+   */
+  reclaim(lease: DeviceLease): void {
+    lease.storage = null;
+    if (lease.texture === null) return;
+    lease.texture.delete();
+    lease.texture = null;
+    this.#resident.delete(lease);
+    this.liveStorages -= 1;
+    this.liveBytes -= lease.bytes;
   }
 
   /** Storage holding a copy of `values` (a texture upload in the GL modes). */
   upload(values: Float32Array): GpujsStorage {
     this.checkSize('upload', values.length);
     if (values.length === 0 || !this.onDevice) return this.adopt(values.slice(), values.length);
+    this.#makeRoom(this.#estimateBytes(values.length), new Set());
+    return this.adopt(this.#uploadTexture(values), values.length);
+  }
+
+  #uploadTexture(values: Float32Array): DeviceTexture {
     const kernel = this.#kernel(`upload:${values.length}`, () => ({
       source: 'function (a) {\n  return a[this.thread.x];\n}',
       size: values.length,
     }));
-    return this.adopt(this.#run(kernel, 'upload', [values]), values.length);
+    return this.#run(kernel, 'upload', [values]) as DeviceTexture;
+  }
+
+  /** Marks a lease most recently used. */
+  #touch(lease: DeviceLease): void {
+    this.#resident.delete(lease);
+    this.#resident.add(lease);
+  }
+
+  /**
+   * Spills least recently used storages (never those in `pinned`, which the next kernel reads) until
+   * `incoming` more bytes fit in the budget, or nothing else can go. A storage whose tensors were all
+   * collected but whose finalizer has not run yet is spilled like any other and then collected with
+   * its host copy: this is what bounds device memory in a loop that never lets finalizers run.
+   */
+  #makeRoom(incoming: number, pinned: ReadonlySet<DeviceLease>): void {
+    if (this.liveBytes + incoming <= this.memoryBudget) return;
+    for (const lease of this.#resident) {
+      if (this.liveBytes + incoming <= this.memoryBudget) break;
+      if (pinned.has(lease) || lease.storage === null || lease.texture === null) continue;
+      const storage = lease.storage;
+      storage.spill(this.#readTexture(lease.texture, storage.size));
+      this.reclaim(lease);
+      this.spills += 1;
+    }
+  }
+
+  /** Puts a spilled storage back on the device before a kernel reads it. */
+  #restore(storage: GpujsStorage, pinned: ReadonlySet<DeviceLease>): void {
+    const lease = storage.lease!;
+    this.#makeRoom(lease.bytes, pinned);
+    storage.restore(this.#uploadTexture(storage.data('restore') as Float32Array));
+    this.#resident.add(lease);
+    this.liveStorages += 1;
+    this.liveBytes += lease.bytes;
+  }
+
+  /** Bytes a texture of `size` elements holds, at least (the texture may be padded further). */
+  #estimateBytes(size: number): number {
+    return size * (this.mode === 'webgl2' ? 4 : 16);
   }
 
   /** `[NaN, +Infinity, −Infinity]` on the device, for kernels that must produce them (see `SPECIALS`). */
@@ -110,9 +190,14 @@ export class GpujsRuntime {
   read(storage: GpujsStorage): Float32Array {
     const data = storage.data('read');
     if (data instanceof Float32Array) return data.slice();
-    const values = (data as Texture).toArray() as Float32Array;
-    if (values instanceof Float32Array && values.length === storage.size) return values.slice();
-    return Float32Array.from(values as ArrayLike<number>).subarray(0, storage.size).slice();
+    if (storage.lease !== null) this.#touch(storage.lease);
+    return this.#readTexture(data, storage.size);
+  }
+
+  #readTexture(texture: DeviceTexture, size: number): Float32Array {
+    const values = (texture as unknown as Texture).toArray() as Float32Array;
+    if (values instanceof Float32Array && values.length === size) return values.slice();
+    return Float32Array.from(values as ArrayLike<number>).subarray(0, size).slice();
   }
 
   /**
@@ -123,6 +208,17 @@ export class GpujsRuntime {
     const kernel = this.#kernel(key, spec);
     const size = (kernel.output as number[])[0];
     this.checkSize(op, size);
+    if (this.onDevice) {
+      const pinned = new Set<DeviceLease>();
+      for (const a of args) if (a instanceof GpujsStorage && a.lease !== null) pinned.add(a.lease);
+      for (const a of args) {
+        if (!(a instanceof GpujsStorage) || a.lease === null) continue;
+        a.data(op); // a disposed storage fails here, before anything moves
+        if (a.onHost) this.#restore(a, pinned);
+        else this.#touch(a.lease);
+      }
+      this.#makeRoom(this.#estimateBytes(size), pinned);
+    }
     const unwrapped = args.map((a) => (a instanceof GpujsStorage ? a.data(op) : a));
     return this.adopt(this.#run(kernel, op, unwrapped), size);
   }

@@ -92,7 +92,10 @@ export function runBackward(root: Tensor, gradOutput: Tensor | undefined, option
           const previous = grads.get(input);
           grads.set(input, previous === undefined ? ig : ops.add(previous, ig));
         }
-        if (!retainGraph) node.backward = null;
+        if (!retainGraph) {
+          node.backward = null;
+          for (const temporary of node.temporaries ?? []) temporary.dispose();
+        }
       }
       return null;
     }),

@@ -25,6 +25,11 @@ export interface GradNode {
   readonly inputs: readonly Tensor[];
   /** The other tensors the backward reads (e.g. index tensors, a recurrent layer's per-step activations). */
   readonly saved: readonly Tensor[];
+  /**
+   * Saved tensors the op made for its backward alone (no one else holds them): disposed as soon as the
+   * backward has run without `retainGraph`, so their memory is freed at once, not when collected.
+   */
+  readonly temporaries?: readonly Tensor[];
   /** Maps the output gradient to one gradient per input; `null` once run without `retainGraph`. */
   backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null;
 }

@@ -264,6 +264,20 @@ export interface Backend<S = unknown> {
   readSync(storage: S): Float32Array;
   /** Frees storage. Core calls it once per storage, when the last tensor sharing it is released. */
   dispose(storage: S): void;
+  /**
+   * What core must hand back to {@link Backend.reclaim} when every tensor holding `storage` became
+   * unreachable without being disposed, or `null` when the garbage collector reclaims the storage by
+   * itself (a host typed array), in which case core keeps nothing for it.
+   *
+   * @remarks Core keeps the token, never the storage, until the collector reports the tensors gone;
+   * so the token must not reference the storage, or a host copy of it, or they could not be collected
+   * until finalizers run (which a synchronous training loop never lets happen). A device backend
+   * returns a small object naming its device resource. A backend without this method has its storage
+   * kept by core and passed to {@link Backend.dispose} when its tensors are collected.
+   */
+  finalizationToken?(storage: S): object | null;
+  /** Frees what a token from {@link Backend.finalizationToken} names (called from a finalizer). */
+  reclaim?(token: object): void;
   /** Live storage accounting. */
   memory(): MemoryInfo;
 

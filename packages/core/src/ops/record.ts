@@ -42,6 +42,11 @@ export interface OpRecord {
    * {@link scope} and disposal can see everything a live graph needs.
    */
   readonly saved?: readonly Tensor[];
+  /**
+   * The subset of `saved` that the op created for its backward alone and hands to no one else; they
+   * are disposed as soon as the backward has run without `retainGraph`.
+   */
+  readonly temporaries?: readonly Tensor[];
   /** Non-tensor arguments (axes, permutations, scalars), reported to {@link traceOps}. */
   readonly attrs?: Readonly<Record<string, unknown>>;
   /** Maps the output gradient to the inputs' gradients, or `null` for an op without a gradient. */
@@ -58,7 +63,8 @@ export function record(spec: OpRecord): Tensor {
   const saved = spec.saved ?? [];
   const needsGrad = backward !== null && isGradEnabled() && inputs.some((t) => t.requiresGrad);
   const out = fromStorage(backend, storage, shape, needsGrad, null);
-  if (needsGrad) attachNode(out, name, inputs, saved, backward);
+  if (needsGrad) attachNode(out, name, inputs, saved, backward, spec.temporaries);
+  else for (const t of spec.temporaries ?? []) t.dispose();
   emitOp(name, inputs, out, spec.attrs);
   return out;
 }
@@ -104,9 +110,16 @@ function viewBack(g: Tensor, shape: Shape): Tensor {
   return recordView(g, shape);
 }
 
-function attachNode(out: Tensor, name: string, inputs: readonly Tensor[], saved: readonly Tensor[], backward: BackwardFn): void {
+function attachNode(
+  out: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  saved: readonly Tensor[],
+  backward: BackwardFn,
+  temporaries: readonly Tensor[] = [],
+): void {
   const context: BackwardContext = { inputs, saved, output: out };
-  out.gradNode = { name, inputs, saved, backward: (g) => backward(g, context) };
+  out.gradNode = { name, inputs, saved, temporaries, backward: (g) => backward(g, context) };
 }
 
 /**

@@ -8,7 +8,7 @@ import { Module } from '../nn/module';
 import { add, mul } from '../ops/binary';
 import { matmulTransposed } from '../ops/matmul';
 import { concat, permute, reshape, slice, squeeze, stack, unsqueeze } from '../ops/shape';
-import { indexSelect } from '../ops/indexing';
+import { indexSelect, where } from '../ops/indexing';
 import { computeUntraced, recordComputed } from '../ops/record';
 import type { RecurrentCell } from './cells';
 import { recurrentLayer, recurrentLayerReference, type RecurrentLayerArgs, type RecurrentLayerResult } from './recurrent-layer';
@@ -214,6 +214,10 @@ export abstract class RecurrentBase extends Module {
     const c0 = this.cell.hasCellState ? initial(state.c, 'c0') : null;
     const lengths = options.lengths === undefined ? null : this.checkLengths(options.lengths, T, B, batched);
     const mask = lengths === null ? null : maskOf(lengths, T, B);
+    // Padding is never read: steps past a sequence's length are replaced by zeros before anything uses
+    // them (a selection, not a product: 0·NaN would be NaN), so they reach no output and, through the
+    // selection's gradient, get exactly zero gradient, whatever they hold (NaN and ±∞ included).
+    if (mask !== null) x = where(tensor(mask, [T, B, 1], { backend: input.backend }), x, 0);
     // Reversal within each sequence's own length (padding stays in place); it is its own inverse.
     const reverseIndex = this.bidirectional ? reversalIndex(lengths, T, B) : null;
 

@@ -158,6 +158,8 @@ export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): R
     shape: packedShape,
     inputs,
     saved,
+    // Everything saved but the initial states (which are inputs) was made here for the backward alone.
+    temporaries: saved.filter((t) => t !== h0 && t !== c0),
     attrs: { cell: cell.name, seqLen: T, batch: B, hiddenSize: H },
     backward: needsGrad
       ? (g, { inputs, saved }) => {
@@ -225,6 +227,8 @@ function wholeLayer(
     shape: packedShape,
     inputs,
     saved: kept,
+    // Backend-private activations: freed as soon as the backward has run (or at once without grad).
+    temporaries: kept,
     attrs: { cell: name, kernel: kind, seqLen: T, batch: B, hiddenSize: H },
     backward: needsGrad
       ? (g, { inputs: layer, saved }) => {

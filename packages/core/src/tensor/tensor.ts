@@ -6,23 +6,56 @@ import { sizeOfShape } from './shape';
 import * as ops from '../ops';
 import { runBackward, type BackwardOptions } from '../autograd/backward';
 
-/** @internal Storage shared by tensors that view the same data (reshape shares, never copies). */
+/**
+ * @internal Storage shared by tensors that view the same data (reshape shares, never copies).
+ *
+ * Memory follows the user's references. `dispose()` (or a {@link scope}) releases a tensor's share at
+ * once; the last share frees the storage. Tensors dropped without `dispose()` are the garbage
+ * collector's: once every tensor sharing a `DataRef` is unreachable, so is the `DataRef` and the
+ * storage it holds, so host storage is reclaimed with them like any typed array, also inside a
+ * synchronous loop that never lets finalizers run. Only what lives outside the JavaScript heap (a
+ * device texture) needs a finalizer, and the registry then holds the backend's small token for it
+ * ({@link Backend.finalizationToken}), never the storage.
+ */
 export class DataRef {
   refs = 1;
   constructor(
     readonly backend: Backend,
     readonly storage: unknown,
-  ) {}
+  ) {
+    if (backend.finalizationToken === undefined) {
+      finalizer.register(this, { backend, token: storage, dispose: true }, this);
+    } else {
+      const token = backend.finalizationToken(storage);
+      if (token !== null) finalizer.register(this, { backend, token, dispose: false }, this);
+    }
+  }
 
   release(): void {
     if (this.refs <= 0) return;
     this.refs -= 1;
-    if (this.refs === 0) this.backend.dispose(this.storage);
+    if (this.refs === 0) {
+      finalizer.unregister(this);
+      this.backend.dispose(this.storage);
+    }
   }
 }
 
-// Tensors that are dropped without dispose() give their storage back when they are collected.
-const finalizer = new FinalizationRegistry<DataRef>((ref) => ref.release());
+/**
+ * What the registry keeps for a `DataRef` until the collector reports it gone: the backend's token
+ * (`reclaim` frees what it names), or, for a backend without {@link Backend.finalizationToken}, the
+ * storage itself, then disposed.
+ */
+interface FinalizationHeld {
+  readonly backend: Backend;
+  readonly token: unknown;
+  readonly dispose: boolean;
+}
+
+const finalizer = new FinalizationRegistry<FinalizationHeld>(({ backend, token, dispose }) => {
+  if (dispose) backend.dispose(token);
+  else backend.reclaim?.(token as object);
+});
 
 /** Options accepted by tensor creation functions. */
 export interface TensorOptions {
@@ -68,7 +101,6 @@ export class Tensor {
     this.size = sizeOfShape(shape);
     this.requiresGrad = requiresGrad;
     this.gradNode = gradNode;
-    finalizer.register(this, ref, this);
     trackTensor(this);
   }
 
@@ -133,7 +165,6 @@ export class Tensor {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    finalizer.unregister(this);
     this.ref.release();
     if (this.grad !== null) {
       this.grad.dispose();
@@ -162,8 +193,6 @@ export class Tensor {
     value.ref.refs += 1;
     const old = this.ref;
     this.ref = value.ref;
-    finalizer.unregister(this);
-    finalizer.register(this, this.ref, this);
     old.release();
     return this;
   }

@@ -23,6 +23,8 @@ export {
   type RecurrentFixtureCase,
 } from './fixtures';
 export { TOLERANCE, assertClose, isClose, type Tolerance } from './tolerance';
+export { checkPaddingIsNeverRead, type PaddedRecurrentModule, type PaddingCheckResult } from './padding';
+export { collectGarbage, measureTrainingMemory, type TrainingMemoryOptions, type TrainingMemoryReport } from './memory';
 export {
   Float64Tensor,
   erf64,
