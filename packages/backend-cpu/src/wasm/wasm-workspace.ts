@@ -16,7 +16,10 @@ const align = (bytes: number) => (bytes + 15) & ~15;
  * gate math (JS) and the sgemm (wasm) read and write the same buffers without copies. Weight matrices
  * multiplied at every step (`reuseB`) are packed once per layer call and kept packed.
  *
- * Memory: `[scratch | heap (floats) | packed weights … | A panel, transient packed B]`.
+ * Memory: `[scratch | heap (floats) | packed weights … | A panel, transient packed B]`. The backend's
+ * `matMul` (`wasmMatMul`) uses the same memory between layer calls: the heap holds nothing from one
+ * layer call to the next (every call starts with `reserve`, which also takes a fresh view in case
+ * `matMul` grew the memory).
  */
 export class WasmWorkspace implements LayerWorkspace {
   /** The heap view (replaced by {@link WasmWorkspace.reserve}). */
