@@ -22,7 +22,7 @@ export interface PeerResult {
   readonly gated: { readonly backend: string; readonly medianMs: number } | null;
 }
 
-/** A peer run too slow to repeat: above this, its cold run is its one timed run. */
+/** A peer run too slow to repeat: above this (cold), one warm run is timed. */
 const SLOW_RUN_MS = 3000;
 
 /** What the peer runner uses of TensorFlow.js (imported dynamically: dev dependencies of the bench only). */
@@ -103,8 +103,10 @@ export async function runPeers(
             });
             return performance.now() - t0;
           };
+          // The cold run is a warm-up (TensorFlow.js compiles and caches per shape); a slow figure
+          // then gets one timed run, the others `reps`.
           const cold = run();
-          const samples = cold > SLOW_RUN_MS ? [cold] : Array.from({ length: reps }, run);
+          const samples = Array.from({ length: cold > SLOW_RUN_MS ? 1 : reps }, run);
           const { medianMs, runs } = summarize(samples);
           const candidates = gated.filter((r) => r.workload === w.name && r.cell === cell && r.pass === pass && r.backend.startsWith('cpu'));
           const best = candidates.reduce<SpeedResult | null>((a, r) => (a === null || r.timing.medianMs < a.timing.medianMs ? r : a), null);
@@ -132,6 +134,6 @@ export function peerTableText(results: readonly PeerResult[], notes: readonly st
     lines.push(`${r.workload.padEnd(9)} ${r.backend.padEnd(11)} ${(r.pass === 'backward' ? 'fwd+bwd' : 'forward').padEnd(8)} ${r.cell.toUpperCase().padEnd(5)} ${r.medianMs.toFixed(1).padStart(9)} ${String(r.runs).padStart(5)}  ${gated} ${ratio.padStart(8)}`);
   }
   for (const n of notes) lines.push(`  ${n}`);
-  lines.push('  A peer run slower than 3 s is timed once (its cold run).');
+  lines.push('  Each peer figure follows one untimed cold run; one slower than 3 s cold is timed once.');
   return lines.join('\n') + '\n';
 }
