@@ -24,10 +24,16 @@ function madd(relaxed, a, b, acc) {
   return relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${acc})` : `(f32x4.add ${acc} (f32x4.mul ${a} ${b}))`;
 }
 
+/** The 16 byte lanes of an `i8x16.shuffle` that picks the given i32 lanes (0–3 first operand, 4–7 second). */
+function lanes(words) {
+  return words.flatMap((w) => [0, 1, 2, 3].map((b) => 4 * w + b)).join(' ');
+}
+
 function packA() {
   return `
   (func $pack_a (export "pack_a") (param $a i32) (param $si i32) (param $sp i32) (param $rows i32) (param $k i32) (param $dst i32)
     (local $p i32) (local $r i32) (local $src i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $si (i32.shl (local.get $si) (i32.const 2)))
     (local.set $sp (i32.shl (local.get $sp) (i32.const 2)))
     ;; Four contiguous rows (a transposed A): one vector per step of k.
@@ -41,6 +47,29 @@ function packA() {
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br $next)))
         (return)))
+    ;; Four rows of a row-major A: 4×4 blocks loaded as four vectors and transposed with shuffles.
+    (if (i32.and (i32.eq (local.get $sp) (i32.const 4)) (i32.eq (local.get $rows) (i32.const 4)))
+      (then
+        (block $blocks (loop $block
+          (br_if $blocks (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $k)))
+          (local.set $r0 (v128.load (local.get $a)))
+          (local.set $r1 (v128.load (i32.add (local.get $a) (local.get $si))))
+          (local.set $r2 (v128.load (i32.add (local.get $a) (i32.shl (local.get $si) (i32.const 1)))))
+          (local.set $r3 (v128.load (i32.add (local.get $a) (i32.mul (local.get $si) (i32.const 3)))))
+          ;; t0 = (r0₀ r1₀ r0₁ r1₁), t1 = (r0₂ r1₂ r0₃ r1₃), likewise t2, t3 from r2, r3.
+          (local.set $t0 (i8x16.shuffle ${lanes([0, 4, 1, 5])} (local.get $r0) (local.get $r1)))
+          (local.set $t1 (i8x16.shuffle ${lanes([2, 6, 3, 7])} (local.get $r0) (local.get $r1)))
+          (local.set $t2 (i8x16.shuffle ${lanes([0, 4, 1, 5])} (local.get $r2) (local.get $r3)))
+          (local.set $t3 (i8x16.shuffle ${lanes([2, 6, 3, 7])} (local.get $r2) (local.get $r3)))
+          (v128.store (local.get $dst) (i8x16.shuffle ${lanes([0, 1, 4, 5])} (local.get $t0) (local.get $t2)))
+          (v128.store offset=16 (local.get $dst) (i8x16.shuffle ${lanes([2, 3, 6, 7])} (local.get $t0) (local.get $t2)))
+          (v128.store offset=32 (local.get $dst) (i8x16.shuffle ${lanes([0, 1, 4, 5])} (local.get $t1) (local.get $t3)))
+          (v128.store offset=48 (local.get $dst) (i8x16.shuffle ${lanes([2, 3, 6, 7])} (local.get $t1) (local.get $t3)))
+          (local.set $a (i32.add (local.get $a) (i32.const 16)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br $block)))))
+    ;; Anything else (and the last k % 4 steps): element by element, zero past the last row.
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $p) (local.get $k)))
       (local.set $r (i32.const 0))
