@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { cpuEntries, discoverBackends, selectBackends } from './backends';
+import { selectCells } from './cells';
 
 describe('backend registry', () => {
   it('always has cpu and reports every gpu.js mode as unavailable when the package cannot be imported', async () => {
-    const entries = await discoverBackends(() => Promise.reject(new Error("Cannot find package '@gated/backend-gpujs'")));
+    const entries = await discoverBackends(
+      () => Promise.reject(new Error("Cannot find package '@gated/backend-gpujs'")),
+      () => Promise.reject(new Error("Cannot find package 'onnxruntime-node'")),
+    );
     expect(entries[0]).toMatchObject({ id: 'cpu:js', available: true, note: expect.stringContaining('kernels js, 1 thread') });
-    const gpujs = entries.slice(3);
+    expect(entries[entries.length - 1]).toMatchObject({ id: 'onnxruntime', available: false });
+    expect(entries[entries.length - 1].note).toContain("Cannot find package 'onnxruntime-node'");
+    const gpujs = entries.slice(3, -1);
     expect(gpujs.length).toBeGreaterThan(0);
     for (const e of gpujs) {
       expect(e.available).toBe(false);
@@ -21,20 +27,21 @@ describe('backend registry', () => {
         return new GpujsBackend(options);
       }
     }
-    const entries = await discoverBackends(async () => ({
-      GPUJS_MODES: ['headlessgl', 'cpu'],
-      isTextureMode: (mode: string) => mode === 'headlessgl',
-      probeMode: (mode: string) => (mode === 'cpu' ? { available: true } : { available: false, reason: 'no X display' }),
-      GpujsBackend,
-    }));
-    const gpujs = entries.slice(3);
-    expect(gpujs.map((e) => [e.id, e.available, e.note])).toEqual([
+    const entries = (
+      await discoverBackends(async () => ({
+        GPUJS_MODES: ['headlessgl', 'cpu'],
+        isTextureMode: (mode: string) => mode === 'headlessgl',
+        probeMode: (mode: string) => (mode === 'cpu' ? { available: true } : { available: false, reason: 'no X display' }),
+        GpujsBackend,
+      }))
+    ).filter((e) => e.id !== 'onnxruntime' && !e.id.startsWith('cpu:'));
+    expect(entries.map((e) => [e.id, e.available, e.note])).toEqual([
       ['gpujs:headlessgl', false, 'no X display'],
       ['gpujs:cpu', true, undefined],
     ]);
-    expect((gpujs[1].create() as unknown as GpujsBackend).options).toEqual({ mode: 'cpu' });
+    expect((entries[1].create() as unknown as GpujsBackend).options).toEqual({ mode: 'cpu' });
     // --quick leaves the CPU emulation out unless asked for by name.
-    const quick = selectBackends(gpujs, undefined, true);
+    const quick = selectBackends(entries, undefined, true);
     expect(quick.map((e) => [e.id, e.available])).toEqual([['gpujs:headlessgl', false], ['gpujs:cpu', false]]);
     expect(quick[1].note).toContain('left out of --quick');
     expect(selectBackends(entries, ['gpujs:cpu'], true)[0].available).toBe(true);
@@ -61,5 +68,17 @@ describe('backend registry', () => {
     expect(selectBackends(entries, ['gpujs']).every((e) => e.id.startsWith('gpujs:'))).toBe(true);
     expect(selectBackends(entries, undefined)).toHaveLength(entries.length);
     expect(() => selectBackends(entries, ['metal'])).toThrow("unknown backend 'metal'");
+  });
+});
+
+describe('the onnxruntime row', () => {
+  it('is available with onnxruntime-node installed, forward only, and measures the exported models after checking them against Gated', async () => {
+    const entries = await discoverBackends(() => Promise.reject(new Error('absent')));
+    const entry = entries.find((e) => e.id === 'onnxruntime');
+    expect(entry).toMatchObject({ available: true, passes: ['forward'] });
+    const tiny = { name: 'tiny', batch: 2, seqLen: 3, inputSize: 4, hiddenSize: 5, numLayers: 2, bidirectional: true };
+    const measured = await entry!.measure!(selectCells(['gru', 'lstm']), tiny, { warmup: 1, reps: 2, minTotalMs: 0, maxReps: 2 }, () => {});
+    expect(measured).toHaveLength(2);
+    for (const m of measured) expect(m.samples).toHaveLength(2);
   });
 });

@@ -1,5 +1,10 @@
 import type { Backend } from '@gated/core';
 import { CpuBackend, KERNEL_SET_NAMES, availableKernelSets, type KernelSetName } from '@gated/backend-cpu';
+import type { CellSpec } from './cells';
+import type { Pass } from './flops';
+import type { Measurement, RepetitionPlan, RunListener } from './measure';
+import type { Workload } from './workloads';
+import { measureOnnxruntime, type OnnxruntimeModule } from './onnxruntime';
 
 /** A backend the benchmark can run on, or one it looked for and could not use (with the reason). */
 export interface BackendEntry {
@@ -22,6 +27,10 @@ export interface BackendEntry {
   readonly quickWorkloads?: readonly string[];
   /** Creates a fresh backend instance; only for available entries. */
   create(): Backend | Promise<Backend>;
+  /** The passes it can run (`onnxruntime`: forward only); every pass when absent. */
+  readonly passes?: readonly Pass[];
+  /** Measures the cells itself instead of through a Gated backend from {@link BackendEntry.create} (`onnxruntime`). */
+  measure?(cells: readonly CellSpec[], workload: Workload, plan: RepetitionPlan, onRun: RunListener): Promise<Measurement[]>;
 }
 
 function unavailable(id: string, note: string): BackendEntry {
@@ -109,12 +118,42 @@ export function cpuEntries(available: readonly KernelSetName[] = availableKernel
 }
 
 /**
- * The backend registry: every CPU kernel set, then every gpu.js mode, available or not.
+ * The backend registry: every CPU kernel set, then every gpu.js mode, available or not, then onnxruntime.
  *
  * @param importGpujs - how to load `@gated/backend-gpujs` (replaced in tests).
  */
-export async function discoverBackends(importGpujs: () => Promise<unknown> = () => import('@gated/backend-gpujs')): Promise<BackendEntry[]> {
-  return [...cpuEntries(), ...(await gpujsEntries(importGpujs))];
+export async function discoverBackends(
+  importGpujs: () => Promise<unknown> = () => import('@gated/backend-gpujs'),
+  importOnnxruntime: () => Promise<unknown> = () => import('onnxruntime-node'),
+): Promise<BackendEntry[]> {
+  return [...cpuEntries(), ...(await gpujsEntries(importGpujs)), await onnxruntimeEntry(importOnnxruntime)];
+}
+
+/**
+ * onnxruntime-node (an optional dependency) as a row of the speed table: the same models exported
+ * with `@gated/onnx`, forward only, so that users see how an exported model serves next to Gated's
+ * own kernels.
+ */
+async function onnxruntimeEntry(importer: () => Promise<unknown>): Promise<BackendEntry> {
+  let ort: OnnxruntimeModule;
+  try {
+    const mod = (await importer()) as OnnxruntimeModule & { default?: OnnxruntimeModule };
+    ort = typeof mod.InferenceSession === 'function' || typeof mod.InferenceSession === 'object' ? mod : (mod.default as OnnxruntimeModule);
+    if (ort === undefined || typeof ort.InferenceSession?.create !== 'function') throw new Error('no InferenceSession.create');
+  } catch (error) {
+    return unavailable('onnxruntime', `onnxruntime-node could not be imported (${firstLine(error)})`);
+  }
+  return {
+    id: 'onnxruntime',
+    available: true,
+    quick: true,
+    note: 'models exported with @gated/onnx, run by onnxruntime-node with 1 thread; forward only',
+    passes: ['forward'],
+    create: () => {
+      throw new Error('onnxruntime runs exported models, not Gated tensors');
+    },
+    measure: (cells, workload, plan, onRun) => measureOnnxruntime(ort, cells, workload, plan, onRun),
+  };
 }
 
 /** The workloads of a `--quick` run on gpu.js's GL modes (see {@link BackendEntry.quickWorkloads}). */

@@ -39,6 +39,15 @@ export interface CellSpec {
   create(config: RecurrentConfig): RecurrentModel;
 }
 
+/**
+ * The module options of a config: only the keys the modules take, since a workload passed as the
+ * config also carries `name`, `batch` and `seqLen`, which the modules' strict option checks reject.
+ */
+function recurrentOptions(config: RecurrentConfig): RecurrentConfig {
+  const { inputSize, hiddenSize, numLayers, bidirectional, bias } = config;
+  return { inputSize, hiddenSize, numLayers, bidirectional, ...(bias === undefined ? {} : { bias }) };
+}
+
 /** The cell registry. */
 export const CELLS: Readonly<Record<CellName, CellSpec>> = {
   gru: {
@@ -47,7 +56,7 @@ export const CELLS: Readonly<Record<CellName, CellSpec>> = {
     gates: 3,
     // r = σ(gx+gh): 2, z: 2, n = tanh(gx + r⊙gh): 3, h' = n + z⊙(h − n): 3
     elementwiseFlops: 10,
-    create: (config) => new GRU({ ...config, batchFirst: false }),
+    create: (config) => new GRU({ ...recurrentOptions(config), batchFirst: false }),
   },
   lstm: {
     name: 'lstm',
@@ -55,7 +64,7 @@ export const CELLS: Readonly<Record<CellName, CellSpec>> = {
     gates: 4,
     // four gate sums: 4, four activations: 4, c' = f⊙c + i⊙g: 3, tanh(c'): 1, h' = o⊙tanh(c'): 1
     elementwiseFlops: 13,
-    create: (config) => new LSTM({ ...config, batchFirst: false }),
+    create: (config) => new LSTM({ ...recurrentOptions(config), batchFirst: false }),
   },
 };
 

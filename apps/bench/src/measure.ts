@@ -91,42 +91,13 @@ export async function measureCells(
   manualSeed(0);
   const models = cells.map((cell) => cell.create(workload));
   const input = randn([workload.seqLen, workload.batch, workload.inputSize]);
-  const warmup = Math.max(1, plan.warmup);
-  const n = cells.length;
-  let done = 0;
-  let planned = n * (warmup + plan.reps);
-  const time = async (k: number) => {
-    collectGarbage();
-    const start = process.hrtime.bigint();
-    const value = await runOnce(models[k], input, pass);
-    const ms = elapsedMs(start, process.hrtime.bigint());
-    if (!Number.isFinite(value)) throw new Error(`${cells[k].label} ${workload.name} ${pass}: non-finite result ${value}`);
-    done += 1;
-    planned = Math.max(planned, done);
-    onRun(done, planned);
-    return ms;
-  };
   try {
-    const cold: number[] = [];
-    for (let k = 0; k < n; k++) cold.push(await time(k));
-    for (let i = 1; i < warmup; i++) for (let k = 0; k < n; k++) await time(k);
-    const samples: number[][] = cells.map(() => []);
-    const total = cells.map(() => 0);
-    const more = () =>
-      samples[0].length < plan.reps || (samples[0].length < plan.maxReps && total.some((t) => t < plan.minTotalMs));
-    for (let round = 0; more(); round++) {
-      if (samples[0].length >= plan.reps) planned = done + n;
-      for (let j = 0; j < n; j++) {
-        const k = round % 2 === 0 ? j : n - 1 - j;
-        const ms = await time(k);
-        samples[k].push(ms);
-        total[k] += ms;
-      }
-    }
-    return cells.map((_, k) => {
-      const timing = summarize(samples[k]);
-      return { coldMs: cold[k], compileMs: Math.max(0, cold[k] - timing.medianMs), timing, samples: samples[k] };
-    });
+    return await measureInterleaved(
+      cells.map((cell) => `${cell.label} ${workload.name} ${pass}`),
+      (k) => runOnce(models[k], input, pass),
+      plan,
+      onRun,
+    );
   } finally {
     for (const model of models) {
       model.zeroGrad();
@@ -134,6 +105,55 @@ export async function measureCells(
     }
     input.dispose();
   }
+}
+
+/**
+ * The timing schedule of {@link measureCells} for any runner: each runner's warm-ups (the first is
+ * its cold run), then timed rounds in which every runner runs once, in alternating order. `run(k)`
+ * performs one complete run of runner `k` and resolves with one value of its result (checked finite).
+ *
+ * @returns one {@link Measurement} per label, in order.
+ */
+export async function measureInterleaved(
+  labels: readonly string[],
+  run: (k: number) => Promise<number>,
+  plan: RepetitionPlan,
+  onRun: RunListener = () => {},
+): Promise<Measurement[]> {
+  const warmup = Math.max(1, plan.warmup);
+  const n = labels.length;
+  let done = 0;
+  let planned = n * (warmup + plan.reps);
+  const time = async (k: number) => {
+    collectGarbage();
+    const start = process.hrtime.bigint();
+    const value = await run(k);
+    const ms = elapsedMs(start, process.hrtime.bigint());
+    if (!Number.isFinite(value)) throw new Error(`${labels[k]}: non-finite result ${value}`);
+    done += 1;
+    planned = Math.max(planned, done);
+    onRun(done, planned);
+    return ms;
+  };
+  const cold: number[] = [];
+  for (let k = 0; k < n; k++) cold.push(await time(k));
+  for (let i = 1; i < warmup; i++) for (let k = 0; k < n; k++) await time(k);
+  const samples: number[][] = labels.map(() => []);
+  const total = labels.map(() => 0);
+  const more = () => samples[0].length < plan.reps || (samples[0].length < plan.maxReps && total.some((t) => t < plan.minTotalMs));
+  for (let round = 0; more(); round++) {
+    if (samples[0].length >= plan.reps) planned = done + n;
+    for (let j = 0; j < n; j++) {
+      const k = round % 2 === 0 ? j : n - 1 - j;
+      const ms = await time(k);
+      samples[k].push(ms);
+      total[k] += ms;
+    }
+  }
+  return labels.map((_, k) => {
+    const timing = summarize(samples[k]);
+    return { coldMs: cold[k], compileMs: Math.max(0, cold[k] - timing.medianMs), timing, samples: samples[k] };
+  });
 }
 
 /** Runs a full garbage collection when node was started with `--expose-gc`; returns whether it could. */

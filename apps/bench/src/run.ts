@@ -58,11 +58,17 @@ export async function runBenchmark(
             progress.finish('skipped (backend failed earlier)');
             continue;
           }
+          if (entry.passes !== undefined && !entry.passes.includes(pass)) {
+            progress.finish(`not measured (${entry.id} runs ${entry.passes.join(', ')} only)`);
+            continue;
+          }
           try {
+            const onRun = (d: number, p: number) => progress.run(d, p);
             // A fresh backend instance per (workload, backend, pass): no cached kernels or pooled
             // memory carry over, so every cold run pays its own compilation and order does not matter.
-            const backend = await entry.create();
-            const measured = await measureCells(backend, cells, workload, pass, plan, (d, p) => progress.run(d, p));
+            const measured = entry.measure
+              ? await entry.measure(cells, workload, plan, onRun)
+              : await measureCells(await entry.create(), cells, workload, pass, plan, onRun);
             measured.forEach((m, k) => {
               const cell = cells[k];
               const flops = flopsPerRun(cell, workload, pass);

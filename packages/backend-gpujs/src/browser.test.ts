@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireOrSkip } from '../../../vitest.skip';
 import { CpuBackend } from '@gated/backend-cpu';
 import { TOLERANCE, assertClose } from '@gated/core/testing';
 import { browserBundle } from '../tsup.config';
@@ -21,7 +22,6 @@ import type { GruCheckPageResult } from '../browser/gru-check';
  */
 
 const CHROMIUM = process.env.GATED_CHROMIUM ?? '/usr/bin/chromium';
-const inCi = process.env.CI === 'true';
 const hasChromium = existsSync(CHROMIUM);
 
 /**
@@ -97,87 +97,86 @@ function compareWithCpu(actual: GruCheckValues, expected: GruCheckValues): numbe
   return largest;
 }
 
-describe.skipIf(!hasChromium && !inCi)(
-  `browser check: a GRU on GpujsBackend in headless Chromium${hasChromium || inCi ? '' : ` (skipped locally: no Chromium at ${CHROMIUM}; install Debian's chromium or set GATED_CHROMIUM)`}`,
-  () => {
-    let outDir = '';
-    let server: Server | null = null;
-    let origin = '';
-    let browser: Browser | null = null;
-    let cpu: GruCheckValues;
+describe('browser check: a GRU on GpujsBackend in headless Chromium', () => {
+  const runs = requireOrSkip('Chromium', {
+    available: hasChromium,
+    reason: `no Chromium at ${CHROMIUM} (install Debian's chromium, or point GATED_CHROMIUM at a Chromium binary)`,
+  });
+  let outDir = '';
+  let server: Server | null = null;
+  let origin = '';
+  let browser: Browser | null = null;
+  let cpu: GruCheckValues;
 
-    beforeAll(async () => {
-      if (!hasChromium) {
-        throw new Error(`CI=true makes the browser check mandatory, but there is no Chromium at ${CHROMIUM} (scripts/install-debian-deps.sh installs it)`);
-      }
-      cpu = runGruCheck(new CpuBackend());
-      outDir = mkdtempSync(join(tmpdir(), 'gated-browser-check-'));
-      await buildPage(outDir);
-      ({ server, origin } = await serve(outDir));
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    }, 120_000);
+  beforeAll(async () => {
+    if (!runs) return;
+    cpu = runGruCheck(new CpuBackend());
+    outDir = mkdtempSync(join(tmpdir(), 'gated-browser-check-'));
+    await buildPage(outDir);
+    ({ server, origin } = await serve(outDir));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 120_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
-      if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
+    if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
+  });
+
+  /** Opens the page for `mode` and returns its result; console errors and page errors go into any failure. */
+  async function openPage(mode: string): Promise<GruCheckPageResult> {
+    if (browser === null) throw new Error('the browser did not start');
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
     });
-
-    /** Opens the page for `mode` and returns its result; console errors and page errors go into any failure. */
-    async function openPage(mode: string): Promise<GruCheckPageResult> {
-      if (browser === null) throw new Error('the browser did not start');
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
-      });
-      page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-      page.on('response', (response) => {
-        if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-      });
-      page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
-      try {
-        await page.goto(`${origin}/gru-check.html?mode=${mode}`);
-        await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
-        const result = (await page.evaluate(() => window.__result)) as GruCheckPageResult;
-        if (result.error !== null || problems.length > 0) {
-          throw new Error(`page ?mode=${mode}: ${result.error ?? 'no error'}\n${problems.join('\n')}`);
-        }
-        return result;
-      } catch (error) {
-        if (error instanceof Error && !error.message.startsWith('page ?mode=')) {
-          error.message = `page ?mode=${mode}: ${error.message}\nbrowser console:\n${problems.join('\n') || '(nothing)'}`;
-        }
-        throw error;
-      } finally {
-        await page.close();
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
+    try {
+      await page.goto(`${origin}/gru-check.html?mode=${mode}`);
+      await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
+      const result = (await page.evaluate(() => window.__result)) as GruCheckPageResult;
+      if (result.error !== null || problems.length > 0) {
+        throw new Error(`page ?mode=${mode}: ${result.error ?? 'no error'}\n${problems.join('\n')}`);
       }
+      return result;
+    } catch (error) {
+      if (error instanceof Error && !error.message.startsWith('page ?mode=')) {
+        error.message = `page ?mode=${mode}: ${error.message}\nbrowser console:\n${problems.join('\n') || '(nothing)'}`;
+      }
+      throw error;
+    } finally {
+      await page.close();
     }
+  }
 
-    it('webgl2: output, hN, loss and every gradient match CpuBackend within TOLERANCE.device', async () => {
-      const result = await openPage('webgl2');
-      expect(result.probes.webgl2).toEqual({ mode: 'webgl2', available: true });
-      expect(result.webgl2Context?.version).toMatch(/^WebGL 2\.0/);
-      expect(result.mode).toBe('webgl2');
-      expect(result.values?.backend).toBe('gpujs:webgl2');
-      const largest = compareWithCpu(result.values as GruCheckValues, cpu);
-      console.info(
-        `browser check webgl2 (${result.webgl2Context?.renderer}, MAX_TEXTURE_SIZE ${result.maxTextureSize}, ${result.kernelCount} kernels): ` +
-          `max |Δ| vs cpu ${largest.toExponential(2)}, page ran ${result.milliseconds.toFixed(0)} ms`,
-      );
-    });
+  it('webgl2: output, hN, loss and every gradient match CpuBackend within TOLERANCE.device', async () => {
+    const result = await openPage('webgl2');
+    expect(result.probes.webgl2).toEqual({ mode: 'webgl2', available: true });
+    expect(result.webgl2Context?.version).toMatch(/^WebGL 2\.0/);
+    expect(result.mode).toBe('webgl2');
+    expect(result.values?.backend).toBe('gpujs:webgl2');
+    const largest = compareWithCpu(result.values as GruCheckValues, cpu);
+    console.info(
+      `browser check webgl2 (${result.webgl2Context?.renderer}, MAX_TEXTURE_SIZE ${result.maxTextureSize}, ${result.kernelCount} kernels): ` +
+        `max |Δ| vs cpu ${largest.toExponential(2)}, page ran ${result.milliseconds.toFixed(0)} ms`,
+    );
+  });
 
-    it('webgl, asked for explicitly (never a fallback from webgl2): the same numbers', async () => {
-      const result = await openPage('webgl');
-      expect(result.probes.webgl).toEqual({ mode: 'webgl', available: true });
-      expect(result.mode).toBe('webgl');
-      expect(result.values?.backend).toBe('gpujs:webgl');
-      const largest = compareWithCpu(result.values as GruCheckValues, cpu);
-      console.info(`browser check webgl: max |Δ| vs cpu ${largest.toExponential(2)}, page ran ${result.milliseconds.toFixed(0)} ms`);
-    });
+  it('webgl, asked for explicitly (never a fallback from webgl2): the same numbers', async () => {
+    const result = await openPage('webgl');
+    expect(result.probes.webgl).toEqual({ mode: 'webgl', available: true });
+    expect(result.mode).toBe('webgl');
+    expect(result.values?.backend).toBe('gpujs:webgl');
+    const largest = compareWithCpu(result.values as GruCheckValues, cpu);
+    console.info(`browser check webgl: max |Δ| vs cpu ${largest.toExponential(2)}, page ran ${result.milliseconds.toFixed(0)} ms`);
+  });
 
-    it('a mode the browser cannot run is reported, not replaced by another', async () => {
-      await expect(openPage('headlessgl')).rejects.toThrow("gpu.js mode 'headlessgl' is not available here: headless-gl runs only in Node");
-    });
-  },
-);
+  it('a mode the browser cannot run is reported, not replaced by another', async () => {
+    await expect(openPage('headlessgl')).rejects.toThrow("gpu.js mode 'headlessgl' is not available here: headless-gl runs only in Node");
+  });
+});

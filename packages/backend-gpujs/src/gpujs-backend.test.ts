@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireOrSkip } from '../../../vitest.skip';
 import { scope, tensor } from '@gated/core';
 import { GpujsBackend } from './gpujs-backend';
 import { GpujsLimitError } from './errors';
 import { GpujsModeUnavailableError, probeMode, type GpujsMode } from './mode';
 
-const inCi = process.env.CI === 'true';
 const MODES: readonly GpujsMode[] = ['cpu', 'webasm', 'headlessgl'];
 
 describe('GpujsBackend.create', () => {
@@ -15,9 +15,8 @@ describe('GpujsBackend.create', () => {
 });
 
 for (const mode of MODES) {
-  const probe = probeMode(mode);
-  const run = probe.available || inCi;
-  describe.skipIf(!run)(`GpujsBackend (${mode})${run ? '' : ` skipped locally: ${probe.reason}`}`, () => {
+  describe(`GpujsBackend (${mode})`, () => {
+    requireOrSkip(`gpu.js mode '${mode}'`, probeMode(mode));
     const backends: GpujsBackend[] = [];
     const make = () => {
       const backend = GpujsBackend.create({ mode });

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { requireOrSkip } from '../../../vitest.skip';
 import { Adam, Generator, mseLoss, randn, scope, uniform, type MemoryInfo, type Tensor } from '@gated/core';
 import { GRU } from '@gated/gru';
 import { GpujsBackend } from './gpujs-backend';
@@ -9,7 +10,6 @@ import { probeMode, type GpujsMode } from './mode';
 // backend's live storages are where a leaked tensor shows (the finalizer only frees what the garbage
 // collector happens to reach, so the count is checked after every step, not only at the end).
 
-const inCi = process.env.CI === 'true';
 const MODES: readonly GpujsMode[] = ['cpu', 'webasm', 'headlessgl'];
 const STEPS = 1000;
 const WARMUP_STEPS = 5;
@@ -18,9 +18,8 @@ const [SEQ_LEN, BATCH, INPUT_SIZE, HIDDEN_SIZE] = [5, 2, 4, 8];
 const timings: string[] = [];
 
 for (const mode of MODES) {
-  const probe = probeMode(mode);
-  const run = probe.available || inCi;
-  describe.skipIf(!run)(`GpujsBackend (${mode}) training memory${run ? '' : ` skipped locally: ${probe.reason}`}`, () => {
+  describe(`GpujsBackend (${mode}) training memory`, () => {
+    requireOrSkip(`gpu.js mode '${mode}'`, probeMode(mode));
     it(`keeps device memory, tensors and kernels flat over ${STEPS} GRU training steps`, () => {
       const backend = GpujsBackend.create({ mode });
       try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GPU } from 'gpu.js';
+import { requireOrSkip, skipWithReason } from '../../../vitest.skip';
 import { GPUJS_MODES, availableModes, probeMode } from './mode';
 
 /** In CI every mode the workflow provisions must run; locally a missing one is skipped, with its reason. */
@@ -26,28 +27,24 @@ describe('probeMode', () => {
     expect(probe.reason).toContain('asynchronously');
   });
 
-  it.runIf(inCi)('finds every mode CI provisions', () => {
+  it('finds every mode CI provisions', skipWithReason(inCi ? undefined : 'CI=true only: a local machine need not provision every mode'), () => {
     for (const mode of REQUIRED_IN_CI) expect(probeMode(mode), mode).toEqual({ mode, available: true });
   });
 });
 
-const headless = probeMode('headlessgl');
-if (!headless.available && !inCi) console.warn(`backend-gpujs: headlessgl tests skipped: ${headless.reason}`);
-describe.skipIf(!headless.available && !inCi)(
-  `headlessgl smoke${headless.available ? '' : ` (skipped locally: ${headless.reason})`}`,
-  () => {
-    it('runs a kernel and reads float32 back exactly', () => {
-      expect(headless).toEqual({ mode: 'headlessgl', available: true });
-      const gpu = new GPU({ mode: 'headlessgl' });
-      const x = Float32Array.from({ length: 257 }, (_, i) => (i - 128) / 7.3);
-      const kernel = gpu.createKernel(
-        function (this: { thread: { x: number } }, a: Float32Array) {
-          return a[this.thread.x];
-        },
-        { output: [x.length], precision: 'single', tactic: 'precision' },
-      );
-      expect(kernel(x)).toEqual(x);
-      gpu.destroy();
-    });
-  },
-);
+describe('headlessgl smoke', () => {
+  requireOrSkip("gpu.js mode 'headlessgl'", probeMode('headlessgl'));
+  it('runs a kernel and reads float32 back exactly', () => {
+    expect(probeMode('headlessgl')).toEqual({ mode: 'headlessgl', available: true });
+    const gpu = new GPU({ mode: 'headlessgl' });
+    const x = Float32Array.from({ length: 257 }, (_, i) => (i - 128) / 7.3);
+    const kernel = gpu.createKernel(
+      function (this: { thread: { x: number } }, a: Float32Array) {
+        return a[this.thread.x];
+      },
+      { output: [x.length], precision: 'single', tactic: 'precision' },
+    );
+    expect(kernel(x)).toEqual(x);
+    gpu.destroy();
+  });
+});

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requireOrSkip } from '../../../vitest.skip';
 import { readFileSync } from 'node:fs';
 import { Generator, scope, type Backend } from '@gated/core';
 import {
@@ -28,7 +29,6 @@ import { probeMode, type GpujsMode } from './mode';
 // the CPU backend). Against PyTorch, the CPU backend's fixture tolerances widened by TOLERANCE.device
 // (forward atol 1.1e-4, rtol 1.1e-4; gradients atol 1.1e-4, rtol 2e-4).
 
-const inCi = process.env.CI === 'true';
 const MODES: readonly GpujsMode[] = ['cpu', 'webasm', 'headlessgl'];
 
 const widen = (a: Tolerance, b: Tolerance): Tolerance => ({ atol: a.atol + b.atol, rtol: a.rtol + b.rtol });
@@ -120,20 +120,28 @@ function usesFusedKernels(family: Family, c: RecurrentFixtureCase): boolean {
 
 const summaries: string[] = [];
 
+/** Spies on the fused step kernels, to check which path a case took. */
+const spyOnSteps = (backend: GpujsBackend) => ({
+  gruStep: vi.spyOn(backend, 'gruStep'),
+  gruStepBackward: vi.spyOn(backend, 'gruStepBackward'),
+  lstmStep: vi.spyOn(backend, 'lstmStep'),
+  lstmStepBackward: vi.spyOn(backend, 'lstmStepBackward'),
+});
+
 for (const mode of MODES) {
-  const probe = probeMode(mode);
-  const run = probe.available || inCi;
-  describe.skipIf(!run)(`GpujsBackend (${mode}) parity with PyTorch and backend-cpu${run ? '' : ` skipped locally: ${probe.reason}`}`, () => {
-    if (!run) return;
-    const backend = GpujsBackend.create({ mode });
-    const spies = {
-      gruStep: vi.spyOn(backend, 'gruStep'),
-      gruStepBackward: vi.spyOn(backend, 'gruStepBackward'),
-      lstmStep: vi.spyOn(backend, 'lstmStep'),
-      lstmStepBackward: vi.spyOn(backend, 'lstmStepBackward'),
-    };
+  describe(`GpujsBackend (${mode}) parity with PyTorch and backend-cpu`, () => {
+    // Where the mode cannot run, every case is skipped with the reason (a failure with CI=true).
+    const runs = requireOrSkip(`gpu.js mode '${mode}'`, probeMode(mode));
+    let backend: GpujsBackend;
+    let spies: ReturnType<typeof spyOnSteps>;
     const worst = { pytorchForward: 0, pytorchGradient: 0, cpu: 0 };
+    beforeAll(() => {
+      if (!runs) return;
+      backend = GpujsBackend.create({ mode });
+      spies = spyOnSteps(backend);
+    });
     afterAll(() => {
+      if (!runs) return;
       summaries.push(
         `${mode}: max error vs PyTorch ${worst.pytorchForward.toExponential(2)} (forward), ${worst.pytorchGradient.toExponential(2)} (gradients); ` +
           `vs backend-cpu ${worst.cpu.toExponential(2)}`,

@@ -5,7 +5,8 @@
  */
 export * from './backend/backend';
 export { setBackend, getBackend } from './backend/default';
-export { GatedError, ShapeError, ValueError, BackendError, DisposedError, AutogradError } from './errors';
+export { GatedError, ShapeError, ValueError, OptionsError, SerializationError, BackendError, DisposedError, AutogradError } from './errors';
+export { checkOptions, describeValue, type OptionKind, type OptionSpec, type CheckOptionsArgs } from './options';
 export { Tensor, isTensor, type TensorOptions, type NestedArray } from './tensor/tensor';
 export { broadcastStrides, contiguousStrides, sizeOfShape } from './tensor/shape';
 export { tensor, full, zeros, ones, arange, eye, uniform, rand, randn, toBackend, toBackendAsync, type RandomOptions } from './tensor/creation';
@@ -28,6 +29,7 @@ export {
   lstmStepBackwardComposed,
 } from './recurrent/steps';
 export * from './recurrent/recurrent-base';
+export { readStatePair } from './recurrent/state-forms';
 export * from './nn';
 export * from './optim';
 export * from './serialization';

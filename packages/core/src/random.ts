@@ -1,4 +1,5 @@
 import { ValueError } from './errors';
+import { describeValue } from './options';
 
 /**
  * A seeded pseudo-random generator (xoshiro128**, seeded through splitmix32). Numbers are produced on
@@ -73,16 +74,42 @@ export class Generator {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** The generator's state, for checkpointing. */
+  /**
+   * The generator's state, for checkpointing: the four 32-bit words of xoshiro128** and the spare
+   * normal sample (`NaN` when there is none).
+   */
   getState(): number[] {
     return [this.s0, this.s1, this.s2, this.s3, this.spareNormal ?? Number.NaN];
   }
 
-  /** Restores a state from {@link Generator.getState}. */
-  setState(state: readonly number[]): void {
-    if (state.length !== 5) throw new ValueError(`Generator.setState: expected 5 numbers, got ${state.length}`);
-    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0);
-    this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
+  /**
+   * Restores a state from {@link Generator.getState}. The state is checked before anything changes:
+   * four unsigned 32-bit integers that are not all zero (xoshiro128** maps the all-zero state to
+   * itself, so it would return 0 for ever and `randn`, which redraws a uniform 0, would never
+   * return), then the spare normal sample as a finite number, or `NaN` / `null` for none (`null` is
+   * what `JSON.stringify` makes of `NaN`).
+   *
+   * @throws ValueError naming the entry and what it holds, for a state that cannot produce random numbers.
+   */
+  setState(state: readonly (number | null)[]): void {
+    if (!Array.isArray(state) || state.length !== 5) {
+      throw new ValueError(`Generator.setState: expected the 5 numbers of getState() (4 unsigned 32-bit words and the spare normal), got ${describeValue(state)}`);
+    }
+    const words = state.slice(0, 4);
+    words.forEach((v, i) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+        throw new ValueError(`Generator.setState: state[${i}] must be an unsigned 32-bit integer, got ${describeValue(v)}`);
+      }
+    });
+    if (words.every((v) => v === 0)) {
+      throw new ValueError('Generator.setState: the words state[0..3] are all 0, a state xoshiro128** never leaves (every number would be 0 and randn would never return); use a state from getState() or manualSeed');
+    }
+    const spare = state[4];
+    if (spare !== null && (typeof spare !== 'number' || (!Number.isNaN(spare) && !Number.isFinite(spare)))) {
+      throw new ValueError(`Generator.setState: state[4] (the spare normal sample) must be a finite number, NaN or null, got ${describeValue(spare)}`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = words as number[];
+    this.spareNormal = spare === null || Number.isNaN(spare) ? null : spare;
   }
 }
 

@@ -10,7 +10,7 @@ const rand = (shape: number[], seed: number, requiresGrad = false) => randn(shap
 describe('AttentionPooling', () => {
   for (const mode of ['additive', 'structured'] as const) {
     const hops = mode === 'structured' ? 3 : 1;
-    const make = () => new AttentionPooling({ inputSize: 4, attentionSize: 5, mode, hops, backend, generator: new Generator(1) });
+    const make = () => new AttentionPooling({ inputSize: 4, attentionSize: 5, mode, hops, batchFirst: true, backend, generator: new Generator(1) });
 
     it(`${mode}: shapes, weights summing to 1, padded steps exactly 0, empty sequences pool to 0`, () => {
       const pool = make();
@@ -59,7 +59,7 @@ describe('AttentionPooling', () => {
   }
 
   it('structured penalty is ‖AAᵀ − I‖²_F', () => {
-    const pool = new AttentionPooling({ inputSize: 4, mode: 'structured', hops: 2, backend, generator: new Generator(1) });
+    const pool = new AttentionPooling({ inputSize: 4, mode: 'structured', hops: 2, batchFirst: true, backend, generator: new Generator(1) });
     const { weights, penalty } = pool.forward(rand([1, 5, 4], 6));
     const a = weights.dataSync();
     let expected = 0;
@@ -75,7 +75,7 @@ describe('AttentionPooling', () => {
 
   it('pools the outputs of a bidirectional GRU with lengths', () => {
     const gru = new GRU({ inputSize: 3, hiddenSize: 4, bidirectional: true, batchFirst: true, backend, generator: new Generator(7) });
-    const pool = new AttentionPooling({ inputSize: 8, backend, generator: new Generator(8) });
+    const pool = new AttentionPooling({ inputSize: 8, batchFirst: true, backend, generator: new Generator(8) });
     const lengths = [5, 2];
     const { pooled, weights } = pool.forward(gru.forward(rand([2, 5, 3], 9), null, { lengths }).output, { lengths });
     expect([...pooled.shape]).toEqual([2, 8]);
@@ -83,11 +83,11 @@ describe('AttentionPooling', () => {
   });
 
   it('errors', () => {
-    const pool = new AttentionPooling({ inputSize: 4, backend });
+    const pool = new AttentionPooling({ inputSize: 4, batchFirst: true, backend });
     expect(() => pool.forward(rand([2, 5, 3], 1))).toThrow(new ShapeError('AttentionPooling: input must be [batch, seqLen, 4] (batchFirst=true), got [2, 5, 3]'));
     expect(() => pool.forward(rand([2, 5, 4], 1), { lengths: [6, 1] })).toThrow(new ValueError('AttentionPooling: lengths[0] is 6, greater than seqLen 5'));
     expect(() => pool.forward(rand([2, 5, 4], 1), { lengths: [1] })).toThrow(ShapeError);
-    expect(() => new AttentionPooling({ inputSize: 4, hops: 2, backend })).toThrow('AttentionPooling: hops must be 1 in additive mode, got 2');
-    expect(() => new AttentionPooling({ inputSize: Number.NaN, backend })).toThrow(ValueError);
+    expect(() => new AttentionPooling({ inputSize: 4, hops: 2, batchFirst: true, backend })).toThrow('AttentionPooling: hops must be 1 in additive mode, got 2');
+    expect(() => new AttentionPooling({ inputSize: Number.NaN, batchFirst: true, backend })).toThrow(ValueError);
   });
 });

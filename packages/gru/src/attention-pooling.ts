@@ -1,9 +1,12 @@
 import {
   Module,
   ShapeError,
+  OptionsError,
   ValueError,
   add,
+  checkOptions,
   defaultGenerator,
+  describeValue,
   eye,
   getBackend,
   isTensor,
@@ -40,8 +43,13 @@ export interface AttentionPoolingOptions {
   attentionSize?: number;
   /** Attention hops `r` of the structured mode (the pooled vector is `hops·inputSize` wide). @defaultValue 1 */
   hops?: number;
-  /** Input is `[batch, seqLen, inputSize]` (true) or `[seqLen, batch, inputSize]` (false). @defaultValue true */
-  batchFirst?: boolean;
+  /**
+   * Input is `[batch, seqLen, inputSize]` (true) or `[seqLen, batch, inputSize]` (false). Required,
+   * with no default: `GRU` and `LSTM` are time-major by default (PyTorch's layout) while pooling code
+   * is usually written batch-first, and a silent mismatch would pool over the batch axis. State the
+   * layout of the recurrent layer that feeds it: `batchFirst: gru.batchFirst`.
+   */
+  batchFirst: boolean;
   /** Generator for the initial weights. @defaultValue the default generator */
   generator?: Generator;
   /** Backend that holds the parameters. @defaultValue the one set with `setBackend` */
@@ -93,7 +101,7 @@ const MASKED_SCORE = -1e30;
  *
  * setBackend(new CpuBackend());
  * const gru = new GRU({ inputSize: 8, hiddenSize: 16, batchFirst: true, bidirectional: true });
- * const pool = new AttentionPooling({ inputSize: 32 });
+ * const pool = new AttentionPooling({ inputSize: 32, batchFirst: gru.batchFirst });
  * const lengths = [6, 3];
  * const { output } = gru.forward(randn([2, 6, 8]), undefined, { lengths });
  * const { pooled, weights } = pool.forward(output, { lengths });   // [2, 32], [2, 6]
@@ -117,11 +125,22 @@ export class AttentionPooling extends Module {
   /** The context vector `c` `[attentionSize, 1]` (additive) or `W_s2ᵀ` `[attentionSize, hops]` (structured). */
   readonly context: Tensor;
 
-  constructor(options: AttentionPoolingOptions) {
+  /** @throws ValueError for an invalid size or hop count, OptionsError for an unknown option, a value of the wrong type or a missing `batchFirst`. */
+  constructor(rawOptions: AttentionPoolingOptions) {
     super();
-    if (options === null || typeof options !== 'object') throw new ValueError(`AttentionPooling: options must be an object, got ${String(options)}`);
+    const options = checkOptions(rawOptions, {
+      where: 'new AttentionPooling(options)',
+      spec: { inputSize: 'number', mode: ['additive', 'structured'], attentionSize: 'number', hops: 'number', batchFirst: 'boolean', generator: 'generator', backend: 'backend' },
+      required: ['inputSize'],
+    });
+    if (options.batchFirst === undefined) {
+      throw new OptionsError(
+        "new AttentionPooling(options): option 'batchFirst' is required: true for [batch, seqLen, inputSize], false for [seqLen, batch, inputSize] (GRU's and LSTM's default); pass the layout of the layer that feeds it, e.g. batchFirst: gru.batchFirst",
+        'new AttentionPooling(options)',
+        'batchFirst',
+      );
+    }
     const mode = options.mode ?? 'additive';
-    if (mode !== 'additive' && mode !== 'structured') throw new ValueError(`AttentionPooling: mode must be 'additive' or 'structured', got ${String(mode)}`);
     const inputSize = options.inputSize;
     const attentionSize = options.attentionSize ?? inputSize;
     const hops = options.hops ?? 1;
@@ -133,7 +152,7 @@ export class AttentionPooling extends Module {
     this.mode = mode;
     this.attentionSize = attentionSize;
     this.hops = hops;
-    this.batchFirst = options.batchFirst ?? true;
+    this.batchFirst = options.batchFirst;
     const backend = options.backend ?? getBackend();
     const generator = options.generator ?? defaultGenerator;
     const init = (shape: number[], fanIn: number) => {
@@ -146,12 +165,13 @@ export class AttentionPooling extends Module {
   }
 
   /**
-   * Pools `input` `[batch, seqLen, inputSize]` (or `[seqLen, batch, inputSize]` with `batchFirst: false`).
+   * Pools `input` `[batch, seqLen, inputSize]` (`batchFirst: true`) or `[seqLen, batch, inputSize]` (`batchFirst: false`).
    *
-   * @throws ShapeError for a wrong input shape or lengths count, ValueError for invalid lengths.
+   * @throws ShapeError for a wrong input shape or lengths count, ValueError for invalid lengths, OptionsError for an unknown option (e.g. `length`).
    */
-  forward(input: Tensor, options: AttentionPoolingForwardOptions = {}): AttentionPoolingResult {
-    if (!isTensor(input)) throw new ValueError(`AttentionPooling: input must be a Tensor, got ${typeof input}`);
+  forward(input: Tensor, rawOptions?: AttentionPoolingForwardOptions | null): AttentionPoolingResult {
+    if (!isTensor(input)) throw new ValueError(`AttentionPooling: input must be a Tensor, got ${describeValue(input)}`);
+    const options = checkOptions(rawOptions, { where: 'AttentionPooling.forward(input, options)', spec: { lengths: 'numbers' } });
     if (input.rank !== 3 || input.shape[2] !== this.inputSize) {
       const layout = this.batchFirst ? '[batch, seqLen, ' : '[seqLen, batch, ';
       throw new ShapeError(`AttentionPooling: input must be ${layout}${this.inputSize}] (batchFirst=${this.batchFirst}), got [${input.shape.join(', ')}]`);

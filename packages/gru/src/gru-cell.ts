@@ -1,5 +1,5 @@
 import { RecurrentCellBase, type RecurrentCellOptions, type Tensor } from '@gated/core';
-import { gruCellFor } from './gru';
+import { GRU_EXTRA_OPTIONS, gruCellFor } from './gru';
 
 /** Options of {@link GRUCell}: PyTorch's `nn.GRUCell` arguments, camel-cased, plus `resetAfter`. */
 export interface GRUCellOptions extends RecurrentCellOptions {
@@ -35,13 +35,14 @@ export class GRUCell extends RecurrentCellBase {
 
   /** @throws ValueError when an option has the wrong type or value. */
   constructor(options: GRUCellOptions) {
-    super('GRUCell', gruCellFor('GRUCell', options?.resetAfter), options);
+    super('GRUCell', gruCellFor('GRUCell', options?.resetAfter), options, GRU_EXTRA_OPTIONS);
     this.resetAfter = options.resetAfter ?? true;
   }
 
   /**
    * One step: `x` `[batch, inputSize]` (or unbatched `[inputSize]`), `h` `[batch, hiddenSize]`
-   * (`[hiddenSize]`), zeros when omitted. Returns the next hidden state, shaped like `h`.
+   * (`[hiddenSize]`), zeros when omitted or `null`; any other value (an array, `{ h }`) is an error.
+   * Returns the next hidden state, shaped like `h`.
    *
    * @throws ShapeError when `x` or `h` has the wrong shape; ValueError when one is not a Tensor.
    */

@@ -93,7 +93,7 @@ describe('GRU errors say what was expected and what came', () => {
     expect(() => make({ dropout: Infinity })).toThrow('GRU: dropout must be a finite number in [0, 1), got Infinity');
     expect(() => make({ dropout: 1 })).toThrow(ValueError);
     expect(() => make({ resetAfter: 'no' as unknown as boolean })).toThrow('GRU: resetAfter must be a boolean, got no');
-    expect(() => make({ bidirectional: 1 as unknown as boolean })).toThrow('GRU: bidirectional must be a boolean, got 1');
+    expect(() => make({ bidirectional: 1 as unknown as boolean })).toThrow("new GRU(options): option 'bidirectional' must be a boolean, got 1 (a number)");
   });
 
   it('GRUCell shapes and errors', () => {

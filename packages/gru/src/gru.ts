@@ -39,6 +39,9 @@ export interface GRUResult {
   readonly hN: Tensor;
 }
 
+/** @internal The GRU-only option keys, accepted by `GRU` and `GRUCell` besides the shared ones. */
+export const GRU_EXTRA_OPTIONS = { resetAfter: 'boolean' } as const;
+
 /** @internal Validates the GRU-only option before the base constructor runs. */
 export function gruCellFor(layer: string, resetAfter: unknown) {
   if (resetAfter !== undefined && typeof resetAfter !== 'boolean') {
@@ -90,7 +93,7 @@ export class GRU extends RecurrentBase {
   readonly resetAfter: boolean;
 
   constructor(options: GRUOptions) {
-    super(gruCellFor('GRU', options?.resetAfter), options);
+    super(gruCellFor('GRU', options?.resetAfter), options, GRU_EXTRA_OPTIONS);
     this.resetAfter = options.resetAfter ?? true;
   }
 
@@ -98,11 +101,11 @@ export class GRU extends RecurrentBase {
    * Runs the network over a sequence.
    *
    * @param input - `[seqLen, batch, inputSize]`, `[batch, seqLen, inputSize]` with `batchFirst`, or unbatched `[seqLen, inputSize]`.
-   * @param h0 - initial states `[numLayers·numDirections, batch, hiddenSize]` (`[numLayers·numDirections, hiddenSize]` unbatched); zeros when omitted.
-   * @param options - `lengths` for variable-length batches.
-   * @throws ShapeError when a shape is wrong, ValueError for invalid `lengths`.
+   * @param h0 - initial states, one Tensor `[numLayers·numDirections, batch, hiddenSize]` (`[numLayers·numDirections, hiddenSize]` unbatched); zeros when omitted or `null`. Any other value is an error.
+   * @param options - `lengths` for variable-length batches; an unknown key (e.g. `length`) is an `OptionsError`.
+   * @throws ShapeError when a shape is wrong, ValueError for invalid `lengths` or an `h0` that is not a Tensor, OptionsError for an unknown option.
    */
-  forward(input: Tensor, h0?: Tensor | null, options: GRUForwardOptions = {}): GRUResult {
+  forward(input: Tensor, h0?: Tensor | null, options?: GRUForwardOptions | null): GRUResult {
     const { output, state } = this.run(input, { h: h0 ?? null }, options);
     return { output, hN: state.h };
   }

@@ -19,5 +19,6 @@ export {
   type KerasArray,
   type KerasGruWeights,
   type KerasLayerSelection,
+  type LoadKerasGruOptions,
   type PlainStateDict,
 } from './keras';

@@ -1,6 +1,6 @@
-import { ShapeError, ValueError, isTensor, type Tensor } from '@gated/core';
-import type { GRU } from './gru';
-import type { GRUCell } from './gru-cell';
+import { ShapeError, ValueError, checkOptions, describeValue, isTensor, type Tensor } from '@gated/core';
+import { GRU } from './gru';
+import { GRUCell } from './gru-cell';
 
 /** A weight array as Keras stores it: a tensor, or plain `{ shape, data }` (e.g. parsed JSON of `layer.get_weights()`). */
 export type KerasArray = Tensor | { readonly shape: readonly number[]; readonly data: ArrayLike<number> };
@@ -23,6 +23,19 @@ export interface KerasLayerSelection {
   reverse?: boolean;
 }
 
+/** Options of {@link loadKerasGruWeights}. */
+export interface LoadKerasGruOptions extends KerasLayerSelection {
+  /**
+   * Accept NaN and ±Infinity in the Keras arrays. By default a non-finite value is an error naming
+   * the array and the position, and nothing is loaded.
+   * @defaultValue false
+   */
+  allowNonFinite?: boolean;
+}
+
+const SELECTION_SPEC = { layer: 'number', reverse: 'boolean' } as const;
+const WEIGHTS_SPEC = { kernel: 'any', recurrentKernel: 'any', bias: 'any' } as const;
+
 /** Plain `{ shape, data }` arrays keyed by PyTorch parameter name, ready for `loadStateDict`. */
 export type PlainStateDict = Record<string, { shape: number[]; data: Float32Array }>;
 
@@ -30,8 +43,34 @@ export type PlainStateDict = Record<string, { shape: number[]; data: Float32Arra
 // The map is its own inverse, so it converts in both directions.
 const KERAS_TO_TORCH = [1, 0, 2] as const;
 
-function plain(a: KerasArray): { shape: readonly number[]; data: ArrayLike<number> } {
-  return isTensor(a) ? { shape: a.shape, data: a.dataSync() } : a;
+/** A Keras array as checked host data: numbers, as many as its shape needs, finite unless allowed. */
+function plain(name: string, a: unknown, allowNonFinite = false): { shape: readonly number[]; data: ArrayLike<number> } {
+  let shape: readonly number[];
+  let data: ArrayLike<number>;
+  if (isTensor(a)) {
+    shape = a.shape;
+    data = a.dataSync();
+  } else {
+    const value = a as { shape?: unknown; data?: unknown } | null;
+    if (value === null || typeof value !== 'object' || !Array.isArray(value.shape) || !value.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new ValueError(`Keras GRU: ${name} must be a Tensor or { shape, data } with a shape of non-negative integers, got ${describeValue(a)}`);
+    }
+    const raw = value.data;
+    const numeric =
+      (ArrayBuffer.isView(raw) && !(raw instanceof DataView) && !(raw instanceof BigInt64Array) && !(raw instanceof BigUint64Array)) ||
+      (Array.isArray(raw) && raw.every((v) => typeof v === 'number'));
+    if (!numeric) throw new ValueError(`Keras GRU: ${name}.data must be an array or typed array of numbers, got ${describeValue(raw)}`);
+    shape = value.shape as number[];
+    data = raw as ArrayLike<number>;
+    const size = shape.reduce((x, y) => x * y, 1);
+    if (data.length !== size) throw new ShapeError(`Keras GRU: ${name} of shape [${shape.join(', ')}] needs ${size} values, got ${data.length}`);
+  }
+  if (!allowNonFinite) {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new ValueError(`Keras GRU: ${name} holds ${data[i]} at position ${i}; expected finite values (pass allowNonFinite: true to load it anyway)`);
+    }
+  }
+  return { shape, data };
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -75,11 +114,15 @@ function reorderVector(v: ArrayLike<number>, H: number, offset = 0): Float32Arra
  * formulation `b_hn` sits outside `r ⊙ ·`. The update `h' = z ⊙ h + (1 − z) ⊙ ĥ` is the same in both.
  *
  * @param resetAfter - the target GRU's formulation; must agree with the bias layout.
+ * @param suffix - the PyTorch name suffix of the layer and direction, `''` for a cell.
+ * @param allowNonFinite - accept NaN and ±Infinity in the arrays (by default they are an error).
  * @throws ShapeError for inconsistent shapes, ValueError when the bias layout does not fit `resetAfter`.
  */
-export function kerasGruToStateDict(weights: KerasGruWeights, resetAfter: boolean, suffix = '_l0'): PlainStateDict {
-  const kernel = plain(weights.kernel);
-  const recurrent = plain(weights.recurrentKernel);
+export function kerasGruToStateDict(weights: KerasGruWeights, resetAfter: boolean, suffix = '_l0', allowNonFinite = false): PlainStateDict {
+  checkOptions(weights, { where: 'Keras GRU weights', spec: WEIGHTS_SPEC, required: ['kernel', 'recurrentKernel'] });
+  if (typeof resetAfter !== 'boolean') throw new ValueError(`Keras GRU: resetAfter must be a boolean, got ${describeValue(resetAfter)}`);
+  const kernel = plain('kernel', weights.kernel, allowNonFinite);
+  const recurrent = plain('recurrentKernel', weights.recurrentKernel, allowNonFinite);
   if (recurrent.shape.length !== 2 || recurrent.shape[1] !== 3 * recurrent.shape[0]) {
     throw new ShapeError(`Keras GRU: recurrent_kernel must be [units, 3·units], got [${recurrent.shape.join(', ')}]`);
   }
@@ -93,7 +136,7 @@ export function kerasGruToStateDict(weights: KerasGruWeights, resetAfter: boolea
     [`weight_hh${suffix}`]: { shape: [3 * H, H], data: kerasToTorch(recurrent.data, H, H) },
   };
   if (weights.bias !== undefined && weights.bias !== null) {
-    const bias = plain(weights.bias);
+    const bias = plain('bias', weights.bias, allowNonFinite);
     if (sameShape(bias.shape, [2, 3 * H])) {
       if (!resetAfter) throw new ValueError('Keras GRU: a [2, 3·units] bias comes from reset_after=True; load it into a GRU with resetAfter: true');
       out[`bias_ih${suffix}`] = { shape: [3 * H], data: reorderVector(bias.data, H, 0) };
@@ -109,8 +152,15 @@ export function kerasGruToStateDict(weights: KerasGruWeights, resetAfter: boolea
   return out;
 }
 
-function selection(module: GRU | GRUCell, options: KerasLayerSelection): string {
-  if (!('numLayers' in module)) return '';
+function selection(module: GRU | GRUCell, options: KerasLayerSelection, where: string, extra: Record<string, 'boolean'> = {}): string {
+  if (!(module instanceof GRU) && !(module instanceof GRUCell)) throw new ValueError(`Keras GRU: expected a GRU or a GRUCell, got ${describeValue(module)}`);
+  checkOptions(options, { where, spec: { ...SELECTION_SPEC, ...extra } });
+  if (module instanceof GRUCell) {
+    if (options?.layer !== undefined && options.layer !== 0) throw new ValueError(`Keras GRU: a GRUCell has one layer, got layer ${options.layer}`);
+    if (options?.reverse) throw new ValueError('Keras GRU: a GRUCell has no reverse direction');
+    return '';
+  }
+  options = options ?? {};
   const layer = options.layer ?? 0;
   if (!Number.isInteger(layer) || layer < 0 || layer >= module.numLayers) {
     throw new ValueError(`Keras GRU: layer must be an integer in [0, ${module.numLayers - 1}], got ${layer}`);
@@ -123,6 +173,12 @@ function selection(module: GRU | GRUCell, options: KerasLayerSelection): string 
  * Loads Keras `layers.GRU` weights into one layer and direction of a {@link GRU} (or a {@link GRUCell}),
  * in place. Other parameters are left as they are.
  *
+ * @remarks Everything is checked before anything changes, so on any error the module is unchanged:
+ * the keys of `weights` and `options`, each array's data length against its shape, the shapes
+ * against each other and the module, the bias layout against `resetAfter`, and that every value is
+ * finite (unless `allowNonFinite`).
+ * @throws ShapeError, ValueError (OptionsError for an unknown key such as `recurrent_kernel`) or the
+ * module's StateDictError.
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
@@ -135,12 +191,14 @@ function selection(module: GRU | GRUCell, options: KerasLayerSelection): string 
  * loadKerasGruWeights(gru, { kernel, recurrentKernel, bias });
  * ```
  */
-export function loadKerasGruWeights(module: GRU | GRUCell, weights: KerasGruWeights, options: KerasLayerSelection = {}): void {
-  const suffix = selection(module, options);
-  const state = kerasGruToStateDict(weights, module.resetAfter, suffix);
+export function loadKerasGruWeights(module: GRU | GRUCell, weights: KerasGruWeights, options?: LoadKerasGruOptions | null): void {
+  const suffix = selection(module, options ?? {}, 'loadKerasGruWeights(module, weights, options)', { allowNonFinite: 'boolean' });
+  const allowNonFinite = options?.allowNonFinite ?? false;
+  const state = kerasGruToStateDict(weights, module.resetAfter, suffix, allowNonFinite);
   if (!module.bias && `bias_ih${suffix}` in state) throw new ValueError('Keras GRU: the weights have a bias but the module was built with bias: false');
   if (module.bias && !(`bias_ih${suffix}` in state)) throw new ValueError('Keras GRU: the module has biases but the weights have none (use_bias=False); build it with bias: false');
-  module.loadStateDict(state, { strict: false });
+  // One loadStateDict call, which checks every array before it writes any: on an error the module is unchanged.
+  module.loadStateDict(state, { strict: false, allowNonFinite });
 }
 
 /**
@@ -149,8 +207,8 @@ export function loadKerasGruWeights(module: GRU | GRUCell, weights: KerasGruWeig
  * `[3H]` (`resetAfter: false`, `b_ih + b_hh` rounded to float32). Set them in Python with
  * `layer.set_weights([kernel, recurrent_kernel, bias])`.
  */
-export function exportKerasGruWeights(module: GRU | GRUCell, options: KerasLayerSelection = {}): { kernel: { shape: number[]; data: Float32Array }; recurrentKernel: { shape: number[]; data: Float32Array }; bias: { shape: number[]; data: Float32Array } | null } {
-  const suffix = selection(module, options);
+export function exportKerasGruWeights(module: GRU | GRUCell, options?: KerasLayerSelection | null): { kernel: { shape: number[]; data: Float32Array }; recurrentKernel: { shape: number[]; data: Float32Array }; bias: { shape: number[]; data: Float32Array } | null } {
+  const suffix = selection(module, options ?? {}, 'exportKerasGruWeights(module, options)');
   const state = module.stateDict();
   const wIh = state[`weight_ih${suffix}`];
   const wHh = state[`weight_hh${suffix}`];

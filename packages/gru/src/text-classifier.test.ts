@@ -26,7 +26,7 @@ class TextClassifier extends Module {
     const { generator } = options;
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: options.vocabSize, embeddingDim: options.embeddingDim, paddingIdx: PAD, generator }));
     this.gru = this.registerModule('gru', new GRU({ inputSize: options.embeddingDim, hiddenSize: options.hiddenSize, batchFirst: true, bidirectional: true, generator }));
-    this.attention = this.registerModule('attention', new AttentionPooling({ inputSize: 2 * options.hiddenSize, generator }));
+    this.attention = this.registerModule('attention', new AttentionPooling({ inputSize: 2 * options.hiddenSize, batchFirst: true, generator }));
     this.fc = this.registerModule('fc', new Linear({ inFeatures: 2 * options.hiddenSize, outFeatures: options.numClasses, generator }));
   }
 

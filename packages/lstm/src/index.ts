@@ -5,5 +5,5 @@
  *
  * @packageDocumentation
  */
-export { LSTM, type LSTMOptions, type LSTMState, type LSTMForwardOptions, type LSTMResult } from './lstm';
+export { LSTM, type LSTMOptions, type LSTMState, type LSTMStateTuple, type LSTMForwardOptions, type LSTMResult } from './lstm';
 export { LSTMCell, type LSTMCellOptions, type LSTMCellState } from './lstm-cell';

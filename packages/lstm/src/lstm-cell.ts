@@ -1,4 +1,4 @@
-import { LSTM_CELL, RecurrentCellBase, ValueError, isTensor, type RecurrentCellOptions, type Tensor } from '@gated/core';
+import { LSTM_CELL, RecurrentCellBase, readStatePair, type RecurrentCellOptions, type Tensor } from '@gated/core';
 
 /** Options of {@link LSTMCell}: PyTorch's `nn.LSTMCell` arguments, camel-cased. */
 export type LSTMCellOptions = RecurrentCellOptions;
@@ -38,22 +38,21 @@ export class LSTMCell extends RecurrentCellBase {
   }
 
   /**
-   * One step: `x` `[batch, inputSize]` (or unbatched `[inputSize]`), `state` `{ h, c }` each
-   * `[batch, hiddenSize]` (`[hiddenSize]`), zeros when omitted. Returns the next `{ h, c }`, shaped
-   * like the state.
+   * One step: `x` `[batch, inputSize]` (or unbatched `[inputSize]`), `state` `{ h, c }` (what the
+   * previous step returned) or PyTorch's tuple `[h, c]`, each `[batch, hiddenSize]` (`[hiddenSize]`),
+   * zeros when omitted or `null`. Returns the next `{ h, c }`, shaped like the state.
    *
-   * @throws ShapeError when `x`, `h` or `c` has the wrong shape; ValueError when `state` is not `{ h, c }`.
+   * @throws ShapeError when `x`, `h` or `c` has the wrong shape; ValueError when `state` is in another
+   * form (a single Tensor, `{ h0, c0 }`, `{ h }` alone).
    */
-  forward(x: Tensor, state?: LSTMCellState | null): LSTMCellState {
+  forward(x: Tensor, state?: LSTMCellState | readonly [h: Tensor, c: Tensor] | null): LSTMCellState {
     const { stateShape } = this.checkInput(x);
-    if (state !== undefined && state !== null) {
-      if (typeof state !== 'object' || isTensor(state) || !isTensor(state.h) || !isTensor(state.c)) {
-        throw new ValueError(`LSTMCell: state must be { h, c } with two Tensors, got ${isTensor(state) ? 'a single Tensor' : typeof state}`);
-      }
-      this.checkState('h', state.h, x, stateShape);
-      this.checkState('c', state.c, x, stateShape);
+    const pair = readStatePair('LSTMCell.forward(x, state)', state, ['h', 'c'], true);
+    if (pair !== null) {
+      this.checkState('h', pair[0], x, stateShape);
+      this.checkState('c', pair[1], x, stateShape);
     }
-    const next = this.step(x, state?.h ?? null, state?.c ?? null);
+    const next = this.step(x, pair?.[0] ?? null, pair?.[1] ?? null);
     return { h: next.h, c: next.c as Tensor };
   }
 }

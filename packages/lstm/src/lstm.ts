@@ -1,4 +1,4 @@
-import { LSTM_CELL, RecurrentBase, ValueError, isTensor, type RecurrentForwardOptions, type RecurrentOptions, type Tensor } from '@gated/core';
+import { LSTM_CELL, RecurrentBase, ValueError, readStatePair, type RecurrentForwardOptions, type RecurrentOptions, type Tensor } from '@gated/core';
 
 /** Options of {@link LSTM}: PyTorch's `nn.LSTM` arguments, camel-cased. */
 export interface LSTMOptions extends RecurrentOptions {
@@ -11,13 +11,19 @@ export interface LSTMOptions extends RecurrentOptions {
   projSize?: number;
 }
 
-/** Initial states of {@link LSTM.forward}, each `[numLayers·numDirections, batch, hiddenSize]`; zeros when omitted. */
+/**
+ * Initial states of {@link LSTM.forward}, each `[numLayers·numDirections, batch, hiddenSize]`; zeros
+ * when omitted. Given as `{ h0, c0 }` or as PyTorch's tuple `[h0, c0]` ({@link LSTMStateTuple}).
+ */
 export interface LSTMState {
   /** Initial hidden states (`h_0`). */
   readonly h0?: Tensor | null;
   /** Initial cell states (`c_0`). */
   readonly c0?: Tensor | null;
 }
+
+/** PyTorch's `(h_0, c_0)` tuple, accepted by {@link LSTM.forward} besides {@link LSTMState}. */
+export type LSTMStateTuple = readonly [h0: Tensor, c0: Tensor];
 
 /** Options of one {@link LSTM.forward} call. */
 export type LSTMForwardOptions = RecurrentForwardOptions;
@@ -89,23 +95,24 @@ export function assertNoProjection(layer: string, projSize: unknown): void {
  */
 export class LSTM extends RecurrentBase {
   constructor(options: LSTMOptions) {
-    assertNoProjection('LSTM', options?.projSize);
-    super(LSTM_CELL, options);
+    // PyTorch's spelling proj_size reaches the same deliberate refusal as projSize.
+    assertNoProjection('LSTM', options?.projSize ?? (options as { proj_size?: unknown } | null | undefined)?.proj_size);
+    super(LSTM_CELL, options, { projSize: 'number' });
   }
 
   /**
    * Runs the network over a sequence.
    *
    * @param input - `[seqLen, batch, inputSize]`, `[batch, seqLen, inputSize]` with `batchFirst`, or unbatched `[seqLen, inputSize]`.
-   * @param state - initial `h0` and `c0`, each `[numLayers·numDirections, batch, hiddenSize]` (`[numLayers·numDirections, hiddenSize]` unbatched); zeros when omitted.
-   * @param options - `lengths` for variable-length batches.
-   * @throws ShapeError when a shape is wrong, ValueError for invalid `lengths` or a non-tensor state.
+   * @param state - initial `h0` and `c0`, each `[numLayers·numDirections, batch, hiddenSize]` (`[numLayers·numDirections, hiddenSize]` unbatched),
+   *   as `{ h0, c0 }` (either may be left out for zeros) or PyTorch's tuple `[h0, c0]`; zeros when omitted or `null`.
+   *   Any other form (a single Tensor, `{ h, c }`) is an error, never a silent zero state.
+   * @param options - `lengths` for variable-length batches; an unknown key (e.g. `length`) is an `OptionsError`.
+   * @throws ShapeError when a shape is wrong, ValueError for invalid `lengths` or a state in another form, OptionsError for an unknown key.
    */
-  forward(input: Tensor, state?: LSTMState | null, options: LSTMForwardOptions = {}): LSTMResult {
-    if (state !== undefined && state !== null && (typeof state !== 'object' || isTensor(state))) {
-      throw new ValueError(`LSTM: state must be an object { h0?, c0? }, got ${isTensor(state) ? 'a Tensor (pass { h0, c0 })' : typeof state}`);
-    }
-    const { output, state: final } = this.run(input, { h: state?.h0 ?? null, c: state?.c0 ?? null }, options);
+  forward(input: Tensor, state?: LSTMState | LSTMStateTuple | null, options?: LSTMForwardOptions | null): LSTMResult {
+    const pair = readStatePair('LSTM.forward(input, state, options)', state, ['h0', 'c0'], false);
+    const { output, state: final } = this.run(input, { h: pair?.[0] ?? null, c: pair?.[1] ?? null }, options);
     return { output, hN: final.h, cN: final.c as Tensor };
   }
 }

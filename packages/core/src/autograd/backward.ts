@@ -3,6 +3,7 @@ import { shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { withGradMode } from './grad-mode';
 import { keep, scope } from '../memory';
+import { checkOptions } from '../options';
 import * as ops from '../ops';
 
 /** Options of {@link Tensor.backward}. */
@@ -54,7 +55,7 @@ export function runBackward(root: Tensor, gradOutput: Tensor | undefined, option
   if (gradOutput !== undefined && !shapesEqual(gradOutput.shape, root.shape)) {
     throw new ShapeError(`backward: gradOutput must have the shape of the tensor, ${formatShape(root.shape)}, got ${formatShape(gradOutput.shape)}`);
   }
-  const retainGraph = options.retainGraph ?? false;
+  const { retainGraph = false } = checkOptions(options, { where: 'backward(gradOutput, options)', spec: { retainGraph: 'boolean' } });
   const order = topologicalOrder(root);
   for (const t of order) {
     if (t.gradNode !== null && t.gradNode.backward === null) {

@@ -353,3 +353,29 @@ export interface Backend<S = unknown> {
    */
   recurrentLayerBackward?(args: RecurrentLayerBackwardArgs<S>): RecurrentLayerBackwardResult<S>;
 }
+
+/**
+ * The name of an optional kernel of the {@link Backend} contract: a method a backend may leave out,
+ * core then running its composed default instead.
+ *
+ * @remarks A backend's conformance test declares which of these it implements
+ * (`ConformanceOptions.kernels` in `@gated/core/testing`): the cases of a declared kernel run, and a
+ * declared kernel the backend lacks, or an implemented one it does not declare, fails.
+ */
+export type OptionalKernel = Exclude<{ [K in keyof Backend]-?: undefined extends Backend[K] ? K : never }[keyof Backend], OptionalMemoryHook>;
+
+/** The optional methods of {@link Backend} that manage memory rather than compute: not kernels. */
+export type OptionalMemoryHook = 'finalizationToken' | 'reclaim';
+
+// Keyed by OptionalKernel, so adding an optional method to Backend fails to compile until it is listed here.
+const optionalKernels: { readonly [K in OptionalKernel]: true } = {
+  gruStep: true,
+  gruStepBackward: true,
+  lstmStep: true,
+  lstmStepBackward: true,
+  recurrentLayer: true,
+  recurrentLayerBackward: true,
+};
+
+/** Every {@link OptionalKernel}, in the order the contract lists them. */
+export const OPTIONAL_KERNELS: readonly OptionalKernel[] = Object.keys(optionalKernels) as OptionalKernel[];

@@ -2,11 +2,13 @@ import { ValueError } from '../errors';
 import { add, gelu, mul, relu, scalarOp, sigmoid, tanh } from '../ops';
 import type { Tensor } from '../tensor/tensor';
 import { Module } from './module';
+import { assertTensorArgument, checkOptions } from '../options';
 
 /** `max(x, 0)` as a module, for {@link Sequential} (PyTorch's `nn.ReLU`). */
 export class ReLU extends Module {
   /** Applies `relu` element-wise. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('ReLU', 'input', input);
     return relu(input);
   }
 }
@@ -15,6 +17,7 @@ export class ReLU extends Module {
 export class Tanh extends Module {
   /** Applies `tanh` element-wise. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('Tanh', 'input', input);
     return tanh(input);
   }
 }
@@ -23,6 +26,7 @@ export class Tanh extends Module {
 export class Sigmoid extends Module {
   /** Applies `sigmoid` element-wise. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('Sigmoid', 'input', input);
     return sigmoid(input);
   }
 }
@@ -44,8 +48,10 @@ export interface GeluOptions {
 export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
 
-  constructor(options: GeluOptions = {}) {
+  /** @throws OptionsError for an unknown option or an `approximate` other than `'none'` or `'tanh'`. */
+  constructor(rawOptions?: GeluOptions | null) {
     super();
+    const options = checkOptions(rawOptions, { where: 'new GELU(options)', spec: { approximate: ['none', 'tanh'] } });
     this.approximate = options.approximate ?? 'none';
     if (this.approximate !== 'none' && this.approximate !== 'tanh') {
       throw new ValueError(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
@@ -54,6 +60,7 @@ export class GELU extends Module {
 
   /** Applies GELU element-wise. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('GELU', 'input', input);
     if (this.approximate === 'none') return gelu(input);
     const inner = scalarOp('mul', add(input, scalarOp('mul', scalarOp('pow', input, 3), 0.044715)), Math.sqrt(2 / Math.PI));
     return mul(scalarOp('mul', input, 0.5), scalarOp('add', tanh(inner), 1));

@@ -3,15 +3,31 @@ import { scope } from '../memory';
 import { noGrad } from '../autograd/grad-mode';
 import { abs, clamp, max, mul, pow, scalarOp, sqrt, square, stack, sum } from '../ops';
 import { zeros } from '../tensor/creation';
-import type { Tensor } from '../tensor/tensor';
+import { isTensor, type Tensor } from '../tensor/tensor';
+import { checkOptions, describeValue } from '../options';
 
 /** Parameters to clip: a list of tensors, or anything with `parameters()` (a {@link Module}). */
 export type ParameterSource = Iterable<Tensor> | { parameters(): Tensor[] };
 
-/** @internal The tensors of a {@link ParameterSource}. */
-export function parameterList(source: ParameterSource): Tensor[] {
-  if (typeof (source as { parameters?: unknown }).parameters === 'function') return (source as { parameters(): Tensor[] }).parameters();
-  return [...(source as Iterable<Tensor>)];
+/**
+ * @internal The tensors of a {@link ParameterSource}, each once (a tensor listed twice, e.g. a tied
+ * weight, is updated and counted once), checked to be tensors.
+ */
+export function parameterList(source: ParameterSource, op = 'parameters'): Tensor[] {
+  let list: unknown[];
+  if (source !== null && typeof source === 'object' && typeof (source as { parameters?: unknown }).parameters === 'function') {
+    list = (source as { parameters(): Tensor[] }).parameters();
+  } else if (source !== null && typeof source === 'object' && typeof (source as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function' && !isTensor(source)) {
+    list = [...(source as Iterable<unknown>)];
+  } else {
+    throw new ValueError(`${op}: expected a list of tensors or a Module, got ${describeValue(source)}`);
+  }
+  const seen = new Set<Tensor>();
+  list.forEach((t, i) => {
+    if (!isTensor(t)) throw new ValueError(`${op}: parameter ${i} is ${describeValue(t)}, expected a Tensor`);
+    seen.add(t);
+  });
+  return [...seen];
 }
 
 /** Options of {@link clipGradNorm}. */
@@ -38,13 +54,15 @@ export interface ClipGradNormOptions {
  * optimizer.step();
  * ```
  */
-export function clipGradNorm(parameters: ParameterSource, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): Tensor {
+export function clipGradNorm(parameters: ParameterSource, maxNorm: number, normType = 2, rawOptions?: ClipGradNormOptions | null): Tensor {
+  const options = checkOptions(rawOptions, { where: 'clipGradNorm(parameters, maxNorm, normType, options)', spec: { errorIfNonfinite: 'boolean' } });
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be a number ≥ 0, got ${String(maxNorm)}`);
   if (typeof normType !== 'number' || !(normType > 0)) {
     throw new ValueError(`clipGradNorm: normType must be a positive number or Infinity, got ${String(normType)}`);
   }
-  const params = parameterList(parameters).filter((p) => p.grad !== null);
-  if (params.length === 0) return zeros([], { backend: parameterList(parameters)[0]?.backend });
+  const all = parameterList(parameters, 'clipGradNorm');
+  const params = all.filter((p) => p.grad !== null);
+  if (params.length === 0) return zeros([], { backend: all[0]?.backend });
   const total = scope(() =>
     noGrad(() => {
       const norms = params.map((p) => {
@@ -92,7 +110,7 @@ export function clipGradValue(parameters: ParameterSource, clipValue: number): v
   }
   scope(() =>
     noGrad(() => {
-      for (const p of parameterList(parameters)) {
+      for (const p of parameterList(parameters, 'clipGradValue')) {
         if (p.grad !== null) p.grad.assign(clamp(p.grad, -clipValue, clipValue));
       }
     }),

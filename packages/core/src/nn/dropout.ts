@@ -3,6 +3,9 @@ import { mul, scalarOp } from '../ops';
 import { defaultGenerator, type Generator } from '../random';
 import { fromStorage, type Tensor } from '../tensor/tensor';
 import { Module } from './module';
+import { assertTensorArgument, checkOptions, type OptionSpec } from '../options';
+
+const DROPOUT_OPTIONS: OptionSpec = { p: 'number', generator: 'generator' };
 
 /** Options of {@link Dropout} and {@link dropout}. */
 export interface DropoutOptions {
@@ -29,7 +32,10 @@ function checkP(op: string, p: number): void {
  * const y = dropout(x, { p: 0.1 }, true);
  * ```
  */
-export function dropout(input: Tensor, options: DropoutOptions = {}, training = true): Tensor {
+export function dropout(input: Tensor, rawOptions?: DropoutOptions | null, training = true): Tensor {
+  assertTensorArgument('dropout', 'input', input);
+  const options = checkOptions(rawOptions, { where: 'dropout(input, options, training)', spec: DROPOUT_OPTIONS });
+  if (typeof training !== 'boolean') throw new ValueError(`dropout: training must be a boolean, got ${String(training)}`);
   const p = options.p ?? 0.5;
   checkP('dropout', p);
   if (!training || p === 0) return input;
@@ -58,8 +64,10 @@ export class Dropout extends Module {
   readonly p: number;
   private readonly generator: Generator | undefined;
 
-  constructor(options: DropoutOptions = {}) {
+  /** @throws ValueError for a `p` outside `[0, 1]`; OptionsError for an unknown option or a value of the wrong type. */
+  constructor(rawOptions?: DropoutOptions | null) {
     super();
+    const options = checkOptions(rawOptions, { where: 'new Dropout(options)', spec: DROPOUT_OPTIONS });
     this.p = options.p ?? 0.5;
     checkP('Dropout', this.p);
     this.generator = options.generator;

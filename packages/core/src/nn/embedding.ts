@@ -9,6 +9,7 @@ import { fromStorage, isTensor, type NestedArray, type Tensor } from '../tensor/
 import { normal } from './init';
 import { Module } from './module';
 import { noGrad } from '../autograd/grad-mode';
+import { checkOptions, describeValue } from '../options';
 
 /** Options of {@link Embedding}. */
 export interface EmbeddingOptions {
@@ -53,8 +54,14 @@ export class Embedding extends Module {
   /** `[numEmbeddings, embeddingDim]`. */
   readonly weight: Tensor;
 
-  constructor(options: EmbeddingOptions) {
+  /** @throws ValueError for an invalid size or `paddingIdx`; OptionsError for an unknown option or a value of the wrong type. */
+  constructor(rawOptions: EmbeddingOptions) {
     super();
+    const options = checkOptions(rawOptions, {
+      where: 'new Embedding(options)',
+      spec: { numEmbeddings: 'number', embeddingDim: 'number', paddingIdx: 'number', backend: 'backend', generator: 'generator' },
+      required: ['numEmbeddings', 'embeddingDim'],
+    });
     const { numEmbeddings, embeddingDim } = options;
     for (const [name, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`Embedding: ${name} must be a non-negative integer, got ${String(v)}`);
@@ -82,6 +89,9 @@ export class Embedding extends Module {
   /** Looks up `indices` (any shape), giving `[...indices.shape, embeddingDim]`. */
   forward(indices: EmbeddingIndices): Tensor {
     const backend = this.weight.backend;
+    if (!isTensor(indices) && !Array.isArray(indices) && !ArrayBuffer.isView(indices) && typeof indices !== 'number') {
+      throw new ValueError(`Embedding: indices must be a Tensor or a (nested) array of integers, got ${describeValue(indices)}`);
+    }
     const idx = isTensor(indices) ? indices : tensor(indices as NestedArray, undefined, { backend });
     if (idx.backend !== backend) {
       throw new ValueError(`Embedding: indices live on backend '${idx.backend.name}', the weight on '${backend.name}'`);

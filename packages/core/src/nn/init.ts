@@ -2,6 +2,11 @@ import { ShapeError, ValueError, formatShape } from '../errors';
 import { noGrad } from '../autograd/grad-mode';
 import { defaultGenerator, type Generator } from '../random';
 import { fromStorage, type Tensor } from '../tensor/tensor';
+import { checkOptions, type OptionSpec } from '../options';
+
+const GENERATOR_SPEC: OptionSpec = { generator: 'generator' };
+const XAVIER_SPEC: OptionSpec = { ...GENERATOR_SPEC, gain: 'number' };
+const KAIMING_SPEC: OptionSpec = { ...GENERATOR_SPEC, a: 'number', mode: ['fanIn', 'fanOut'], nonlinearity: 'string' };
 
 /**
  * Parameter initialisers, the counterparts of PyTorch's `torch.nn.init.*_` functions.
@@ -113,7 +118,8 @@ function drawNormal(t: Tensor, mean: number, std: number, generator: Generator |
  * init.uniform(w, { low: -0.1, high: 0.1 });
  * ```
  */
-export function uniform(t: Tensor, options: InitOptions & { /** @defaultValue 0 */ low?: number; /** @defaultValue 1 */ high?: number } = {}): Tensor {
+export function uniform(t: Tensor, rawOptions?: (InitOptions & { /** @defaultValue 0 */ low?: number; /** @defaultValue 1 */ high?: number }) | null): Tensor {
+  const options = checkOptions(rawOptions, { where: 'init.uniform(tensor, options)', spec: { ...GENERATOR_SPEC, low: 'number', high: 'number' } });
   const low = options.low ?? 0;
   const high = options.high ?? 1;
   finite('init.uniform', 'low', low);
@@ -129,7 +135,8 @@ export function uniform(t: Tensor, options: InitOptions & { /** @defaultValue 0 
  * init.normal(w, { std: 0.02 });
  * ```
  */
-export function normal(t: Tensor, options: InitOptions & { /** @defaultValue 0 */ mean?: number; /** @defaultValue 1 */ std?: number } = {}): Tensor {
+export function normal(t: Tensor, rawOptions?: (InitOptions & { /** @defaultValue 0 */ mean?: number; /** @defaultValue 1 */ std?: number }) | null): Tensor {
+  const options = checkOptions(rawOptions, { where: 'init.normal(tensor, options)', spec: { ...GENERATOR_SPEC, mean: 'number', std: 'number' } });
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;
   finite('init.normal', 'mean', mean);
@@ -168,7 +175,8 @@ export interface XavierOptions extends InitOptions {
  * init.xavierUniform(w, { gain: init.calculateGain('tanh') });
  * ```
  */
-export function xavierUniform(t: Tensor, options: XavierOptions = {}): Tensor {
+export function xavierUniform(t: Tensor, rawOptions?: XavierOptions | null): Tensor {
+  const options = checkOptions(rawOptions, { where: 'init.xavierUniform(tensor, options)', spec: XAVIER_SPEC });
   const gain = options.gain ?? 1;
   finite('init.xavierUniform', 'gain', gain);
   const { fanIn, fanOut } = calculateFans(t.shape, 'init.xavierUniform');
@@ -184,7 +192,8 @@ export function xavierUniform(t: Tensor, options: XavierOptions = {}): Tensor {
  * init.xavierNormal(w);
  * ```
  */
-export function xavierNormal(t: Tensor, options: XavierOptions = {}): Tensor {
+export function xavierNormal(t: Tensor, rawOptions?: XavierOptions | null): Tensor {
+  const options = checkOptions(rawOptions, { where: 'init.xavierNormal(tensor, options)', spec: XAVIER_SPEC });
   const gain = options.gain ?? 1;
   finite('init.xavierNormal', 'gain', gain);
   const { fanIn, fanOut } = calculateFans(t.shape, 'init.xavierNormal');
@@ -221,7 +230,8 @@ function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
  * init.kaimingUniform(w, { nonlinearity: 'relu' });
  * ```
  */
-export function kaimingUniform(t: Tensor, options: KaimingOptions = {}): Tensor {
+export function kaimingUniform(t: Tensor, rawOptions?: KaimingOptions | null): Tensor {
+  const options = checkOptions(rawOptions, { where: 'init.kaimingUniform(tensor, options)', spec: KAIMING_SPEC });
   const bound = Math.sqrt(3) * kaimingStd('init.kaimingUniform', t, options);
   return drawUniform(t, -bound, bound, options.generator);
 }
@@ -234,7 +244,8 @@ export function kaimingUniform(t: Tensor, options: KaimingOptions = {}): Tensor 
  * init.kaimingNormal(w, { mode: 'fanOut', nonlinearity: 'relu' });
  * ```
  */
-export function kaimingNormal(t: Tensor, options: KaimingOptions = {}): Tensor {
+export function kaimingNormal(t: Tensor, rawOptions?: KaimingOptions | null): Tensor {
+  const options = checkOptions(rawOptions, { where: 'init.kaimingNormal(tensor, options)', spec: KAIMING_SPEC });
   return drawNormal(t, 0, kaimingStd('init.kaimingNormal', t, options), options.generator);
 }
 
@@ -252,7 +263,8 @@ export function kaimingNormal(t: Tensor, options: KaimingOptions = {}): Tensor {
  * init.orthogonal(weightHh, { gain: 1 });
  * ```
  */
-export function orthogonal(t: Tensor, options: XavierOptions = {}): Tensor {
+export function orthogonal(t: Tensor, rawOptions?: XavierOptions | null): Tensor {
+  const options = checkOptions(rawOptions, { where: 'init.orthogonal(tensor, options)', spec: XAVIER_SPEC });
   const gain = options.gain ?? 1;
   finite('init.orthogonal', 'gain', gain);
   if (t.rank < 2) throw new ShapeError(`init.orthogonal: only tensors with 2 or more dimensions are supported, got shape ${formatShape(t.shape)}`);

@@ -5,6 +5,7 @@ import { add, div, mean, mul, sqrt, square, sub, scalarOp } from '../ops';
 import { ones, zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
 import { Module } from './module';
+import { assertTensorArgument, checkOptions } from '../options';
 
 /** Options of {@link LayerNorm}. */
 export interface LayerNormOptions {
@@ -40,8 +41,14 @@ export class LayerNorm extends Module {
   /** Shift of shape `normalizedShape`, or `null`. */
   readonly bias: Tensor | null;
 
-  constructor(options: LayerNormOptions) {
+  /** @throws ValueError for an invalid `normalizedShape` or `eps`; OptionsError for an unknown option or a value of the wrong type. */
+  constructor(rawOptions: LayerNormOptions) {
     super();
+    const options = checkOptions(rawOptions, {
+      where: 'new LayerNorm(options)',
+      spec: { normalizedShape: 'numberOrNumbers', eps: 'number', elementwiseAffine: 'boolean', bias: 'boolean', backend: 'backend' },
+      required: ['normalizedShape'],
+    });
     const shape = typeof options.normalizedShape === 'number' ? [options.normalizedShape] : [...options.normalizedShape];
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new ValueError(`LayerNorm: normalizedShape must be a non-empty list of positive integers, got ${formatShape(shape)}`);
@@ -57,6 +64,7 @@ export class LayerNorm extends Module {
 
   /** Normalises `[..., ...normalizedShape]`; the output has the input's shape. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('LayerNorm', 'input', input);
     const k = this.normalizedShape.length;
     const tail = input.shape.slice(input.rank - k);
     if (input.rank < k || tail.some((d, i) => d !== this.normalizedShape[i])) {

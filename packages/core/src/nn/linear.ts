@@ -7,6 +7,7 @@ import { zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
 import { uniform } from './init';
 import { Module } from './module';
+import { assertTensorArgument, checkOptions } from '../options';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
@@ -44,8 +45,14 @@ export class Linear extends Module {
   /** `[outFeatures]`, or `null` when built with `bias: false`. */
   readonly bias: Tensor | null;
 
-  constructor(options: LinearOptions) {
+  /** @throws ValueError for a size that is not a non-negative integer; OptionsError for an unknown option or a value of the wrong type. */
+  constructor(rawOptions: LinearOptions) {
     super();
+    const options = checkOptions(rawOptions, {
+      where: 'new Linear(options)',
+      spec: { inFeatures: 'number', outFeatures: 'number', bias: 'boolean', backend: 'backend', generator: 'generator' },
+      required: ['inFeatures', 'outFeatures'],
+    });
     const { inFeatures, outFeatures } = options;
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`Linear: ${name} must be a non-negative integer, got ${String(v)}`);
@@ -63,6 +70,7 @@ export class Linear extends Module {
 
   /** Applies the layer to `[..., inFeatures]`, giving `[..., outFeatures]`. */
   forward(input: Tensor): Tensor {
+    assertTensorArgument('Linear', 'input', input);
     if (input.rank === 0 || input.shape[input.rank - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear: input must be [..., ${this.inFeatures}], got ${formatShape(input.shape)}`);
     }

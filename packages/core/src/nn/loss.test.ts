@@ -106,7 +106,7 @@ describe('crossEntropy', () => {
     expect(() => crossEntropy(logits(), [0, 1, 2])).toThrow(ShapeError);
     expect(() => crossEntropy(logits(), [0, 1, 2])).toThrow('crossEntropy: target of class indices must be [2] for input [2, 3], got [3]');
     expect(() => crossEntropy(logits(), [0, 1], { labelSmoothing: 1.5 })).toThrow('crossEntropy: labelSmoothing must be in [0, 1], got 1.5');
-    expect(() => crossEntropy(logits(), [0, 1], { reduction: 'avg' as Reduction })).toThrow("crossEntropy: reduction must be 'mean', 'sum' or 'none', got 'avg'");
+    expect(() => crossEntropy(logits(), [0, 1], { reduction: 'avg' as Reduction })).toThrow("crossEntropy(input, target, options): option 'reduction' must be one of 'mean', 'sum', 'none', got 'avg' (a string)");
     expect(() => nllLoss(tensor(1, undefined, { backend }), 0)).toThrow(ShapeError);
   });
 

@@ -4,6 +4,20 @@ import { abs, add, div, eq, exp, log1p, logSigmoid, logSoftmax, mean, mul, ne, n
 import { computeUntraced, recordComputed } from '../ops/record';
 import { arange, tensor } from '../tensor/creation';
 import { isTensor, type NestedArray, type Tensor } from '../tensor/tensor';
+import { checkOptions, describeValue, type OptionSpec } from '../options';
+
+const REDUCTION_SPEC: OptionSpec = { reduction: ['mean', 'sum', 'none'] };
+const NLL_SPEC: OptionSpec = { ...REDUCTION_SPEC, ignoreIndex: 'number', weight: 'tensorOrArray' };
+
+/** Checks a loss's options and that `input` (and a tensor `target`) are tensors, before any shape is read. */
+function lossArguments<T extends object>(op: string, signature: string, input: unknown, target: unknown, targetMustBeTensor: boolean, options: T | null | undefined, spec: OptionSpec): T {
+  if (!isTensor(input)) throw new ValueError(`${op}: input must be a Tensor, got ${describeValue(input)}`);
+  if (targetMustBeTensor && !isTensor(target)) throw new ValueError(`${op}: target must be a Tensor, got ${describeValue(target)}`);
+  if (!targetMustBeTensor && !isTensor(target) && !Array.isArray(target) && !ArrayBuffer.isView(target) && typeof target !== 'number') {
+    throw new ValueError(`${op}: target must be a Tensor or an array of class indices, got ${describeValue(target)}`);
+  }
+  return checkOptions(options, { where: `${op}(${signature})`, spec });
+}
 
 /** How a loss combines its per-element values: their mean, their sum, or none (one value per element). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -67,12 +81,6 @@ export interface BinaryCrossEntropyWithLogitsOptions extends LossOptions {
    * @defaultValue undefined (`p = 1`)
    */
   posWeight?: Tensor | NestedArray;
-}
-
-function checkReduction(op: string, reduction: Reduction): void {
-  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new ValueError(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
-  }
 }
 
 function reduce(values: Tensor, reduction: Reduction): Tensor {
@@ -190,10 +198,10 @@ function nllRows(
  * const loss = nllLoss(logSoftmax(logits, 1), [2, 0, 1], { weight: [1, 2, 0.5] });
  * ```
  */
-export function nllLoss(input: Tensor, target: ClassTarget, options: NllLossOptions = {}): Tensor {
+export function nllLoss(input: Tensor, target: ClassTarget, rawOptions?: NllLossOptions | null): Tensor {
+  const options = lossArguments('nllLoss', 'input, target, options', input, target, false, rawOptions, NLL_SPEC);
   const reduction = options.reduction ?? 'mean';
   const ignoreIndex = options.ignoreIndex ?? -100;
-  checkReduction('nllLoss', reduction);
   if (!Number.isInteger(ignoreIndex)) throw new ValueError(`nllLoss: ignoreIndex must be an integer, got ${ignoreIndex}`);
   const { rows, outShape, classes } = classRows('nllLoss', input);
   const weight = options.weight === undefined ? null : classWeight('nllLoss', options.weight, input, classes);
@@ -222,11 +230,11 @@ export function nllLoss(input: Tensor, target: ClassTarget, options: NllLossOpti
  * loss.backward();
  * ```
  */
-export function crossEntropy(input: Tensor, target: ClassTarget, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(input: Tensor, target: ClassTarget, rawOptions?: CrossEntropyOptions | null): Tensor {
+  const options = lossArguments('crossEntropy', 'input, target, options', input, target, false, rawOptions, { ...NLL_SPEC, labelSmoothing: 'number' });
   const reduction = options.reduction ?? 'mean';
   const ignoreIndex = options.ignoreIndex ?? -100;
   const smoothing = options.labelSmoothing ?? 0;
-  checkReduction('crossEntropy', reduction);
   if (!Number.isInteger(ignoreIndex)) throw new ValueError(`crossEntropy: ignoreIndex must be an integer, got ${ignoreIndex}`);
   if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing <= 1)) {
     throw new ValueError(`crossEntropy: labelSmoothing must be in [0, 1], got ${String(smoothing)}`);
@@ -255,9 +263,9 @@ export function crossEntropy(input: Tensor, target: ClassTarget, options: CrossE
  * const loss = mseLoss(prediction, target);
  * ```
  */
-export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, rawOptions?: LossOptions | null): Tensor {
+  const options = lossArguments('mseLoss', 'input, target, options', input, target, true, rawOptions, REDUCTION_SPEC);
   const reduction = options.reduction ?? 'mean';
-  checkReduction('mseLoss', reduction);
   sameShape('mseLoss', input, target);
   return reduce(square(sub(input, target)), reduction);
 }
@@ -270,9 +278,9 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
  * const loss = l1Loss(prediction, target, { reduction: 'sum' });
  * ```
  */
-export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+export function l1Loss(input: Tensor, target: Tensor, rawOptions?: LossOptions | null): Tensor {
+  const options = lossArguments('l1Loss', 'input, target, options', input, target, true, rawOptions, REDUCTION_SPEC);
   const reduction = options.reduction ?? 'mean';
-  checkReduction('l1Loss', reduction);
   sameShape('l1Loss', input, target);
   return reduce(abs(sub(input, target)), reduction);
 }
@@ -304,10 +312,10 @@ function elementWeight(op: string, name: string, value: Tensor | NestedArray, in
  * const loss = binaryCrossEntropyWithLogits(logits, labels, { posWeight: [3, 1, 0.5] }); // [N, 3]
  * ```
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, rawOptions?: BinaryCrossEntropyWithLogitsOptions | null): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
+  const options = lossArguments(op, 'input, target, options', input, target, true, rawOptions, { ...REDUCTION_SPEC, weight: 'tensorOrArray', posWeight: 'tensorOrArray' });
   const reduction = options.reduction ?? 'mean';
-  checkReduction(op, reduction);
   sameShape(op, input, target);
   const classes = input.rank === 0 ? 1 : input.shape[input.rank - 1];
   const weight = options.weight === undefined ? null : elementWeight(op, 'weight', options.weight, input, 'e.g. [1] or the input\'s shape');

@@ -70,7 +70,7 @@ describe('Module', () => {
     }
     expect(error).toBeInstanceOf(StateDictError);
     const e = error as StateDictError;
-    expect(e.message).toBe('loadStateDict: missing keys: encoder.scale; unexpected keys: extra.bias; mis-shaped keys: head.weight: expected [1, 2], got [2, 2]');
+    expect(e.message).toBe('loadStateDict: missing keys: encoder.scale; unexpected keys: extra.bias; mis-shaped keys: head.weight: expected [1, 2], got [2, 2]; nothing was loaded');
     expect(e.missingKeys).toEqual(['encoder.scale']);
     expect(e.unexpectedKeys).toEqual(['extra.bias']);
     state['head.weight'] = ones([1, 2], { backend });

@@ -93,8 +93,9 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
 
-  constructor(params: OptimizerParams<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options });
+  /** @throws OptionsError for an unknown option (e.g. `learning_rate`, `weight_decay`) or a value of the wrong type; ValueError for an out-of-range value. */
+  constructor(params: OptimizerParams<AdamOptions>, options?: Partial<AdamOptions> | null) {
+    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options);
   }
 }
 
@@ -111,7 +112,8 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
 
-  constructor(params: OptimizerParams<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...options });
+  /** @throws OptionsError for an unknown option or a value of the wrong type; ValueError for an out-of-range value. */
+  constructor(params: OptimizerParams<AdamOptions>, options?: Partial<AdamOptions> | null) {
+    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options);
   }
 }

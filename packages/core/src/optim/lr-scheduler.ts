@@ -1,5 +1,6 @@
 import { ValueError } from '../errors';
-import type { BaseHyperparameters, Optimizer } from './optimizer';
+import { Optimizer, type BaseHyperparameters } from './optimizer';
+import { checkOptions, describeValue } from '../options';
 
 /** A scheduler's state, for checkpoints. */
 export interface LRSchedulerStateDict {
@@ -21,6 +22,7 @@ export abstract class LRScheduler {
   private lastLr: number[] = [];
 
   protected constructor(readonly optimizer: Optimizer<BaseHyperparameters>) {
+    if (!(optimizer instanceof Optimizer)) throw new ValueError(`${new.target.name}: expected an Optimizer (e.g. new SGD(...)), got ${describeValue(optimizer)}`);
     for (const group of optimizer.paramGroups) group.initialLr ??= group.lr;
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);
     this.step();
@@ -50,7 +52,15 @@ export abstract class LRScheduler {
   }
 
   /** Restores a position saved by {@link LRScheduler.stateDict} (the optimizer's own state holds the learning rates). */
-  loadStateDict(state: LRSchedulerStateDict): void {
+  loadStateDict(rawState: LRSchedulerStateDict): void {
+    const state = checkOptions(rawState, {
+      where: `${this.constructor.name}.loadStateDict(state)`,
+      spec: { lastEpoch: 'number', baseLrs: 'numbers', lastLr: 'numbers' },
+      required: ['lastEpoch', 'baseLrs', 'lastLr'],
+    });
+    if (!Number.isInteger(state.lastEpoch) || state.lastEpoch < -1) {
+      throw new ValueError(`${this.constructor.name}.loadStateDict: lastEpoch must be an integer ≥ -1, got ${state.lastEpoch}`);
+    }
     if (state.baseLrs.length !== this.baseLrs.length) {
       throw new ValueError(`${this.constructor.name}.loadStateDict: expected ${this.baseLrs.length} groups, got ${state.baseLrs.length}`);
     }
@@ -84,7 +94,9 @@ export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
 
-  constructor(optimizer: Optimizer<BaseHyperparameters>, options: StepLROptions) {
+  /** @throws OptionsError for an unknown option (e.g. `step_size`) or a value of the wrong type; ValueError for an out-of-range value. */
+  constructor(optimizer: Optimizer<BaseHyperparameters>, rawOptions: StepLROptions) {
+    const options = checkOptions(rawOptions, { where: 'new StepLR(optimizer, options)', spec: { stepSize: 'number', gamma: 'number' }, required: ['stepSize'] });
     const gamma = options.gamma ?? 0.1;
     if (!Number.isInteger(options.stepSize) || options.stepSize <= 0) {
       throw new ValueError(`StepLR: stepSize must be a positive integer, got ${String(options.stepSize)}`);
@@ -129,7 +141,9 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
 
-  constructor(optimizer: Optimizer<BaseHyperparameters>, options: CosineAnnealingLROptions) {
+  /** @throws OptionsError for an unknown option (e.g. `T_max`) or a value of the wrong type; ValueError for an out-of-range value. */
+  constructor(optimizer: Optimizer<BaseHyperparameters>, rawOptions: CosineAnnealingLROptions) {
+    const options = checkOptions(rawOptions, { where: 'new CosineAnnealingLR(optimizer, options)', spec: { tMax: 'number', etaMin: 'number' }, required: ['tMax'] });
     const etaMin = options.etaMin ?? 0;
     if (!Number.isInteger(options.tMax) || options.tMax <= 0) throw new ValueError(`CosineAnnealingLR: tMax must be a positive integer, got ${String(options.tMax)}`);
     if (typeof etaMin !== 'number' || !Number.isFinite(etaMin) || etaMin < 0) {

@@ -149,7 +149,9 @@ describe('Optimizer', () => {
     expect(() => new Adam(p, { eps: -1 })).toThrow('Adam: eps must be a finite number ≥ 0, got -1');
     expect(() => new Adam(p, { weightDecay: Number.NaN })).toThrow(ValueError);
     expect(() => new Adam([])).toThrow('Adam: got an empty parameter list');
-    expect(() => new Adam([p[0], p[0]])).toThrow(ValueError);
+    // A tensor listed twice in one group (a tied weight) is optimised once; across groups it is an error.
+    expect(new Adam([p[0], p[0]]).paramGroups[0].params).toEqual([p[0]]);
+    expect(() => new Adam([{ params: [p[0]] }, { params: [p[0]], lr: 0.1 }])).toThrow('Adam: a parameter appears in more than one parameter group (again in group 1)');
     const ok = new SGD(p, { lr: 0.1 });
     ok.paramGroups[0].lr = -0.5;
     expect(() => ok.step()).toThrow('SGD: lr must be a finite number ≥ 0, got -0.5');

@@ -5,6 +5,7 @@ import { copy } from '../ops';
 import { toBackend } from '../tensor/creation';
 import { fromStorage, isTensor, type Tensor } from '../tensor/tensor';
 import { parameterList, type ParameterSource } from '../nn/clip-grad';
+import { checkOptions, describeValue, type OptionKind, type OptionSpec } from '../options';
 
 /** Hyperparameters every optimizer has: the learning rate, which schedulers adjust. */
 export interface BaseHyperparameters {
@@ -42,7 +43,14 @@ export interface OptimizerStateDict {
 function isGroupList<H extends BaseHyperparameters>(params: OptimizerParams<H>): params is readonly ParamGroupInput<H>[] {
   if (!Array.isArray(params) || params.length === 0) return false;
   const first: unknown = params[0];
-  return typeof first === 'object' && first !== null && !isTensor(first) && 'params' in first;
+  // Any plain object in a list is read as a group, so that a misspelled `params` is named, not mistaken for a tensor.
+  return typeof first === 'object' && first !== null && !isTensor(first);
+}
+
+/** The option spec of an optimizer's hyperparameters, read off the types of its defaults. */
+function hyperparameterSpec(defaults: object): OptionSpec {
+  const kindOf = (v: unknown): OptionKind => (typeof v === 'boolean' ? 'boolean' : Array.isArray(v) ? 'numbers' : 'number');
+  return Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, kindOf(v)]));
 }
 
 /**
@@ -62,19 +70,34 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
   /** The optimizer's name for error messages. */
   protected readonly name: string;
 
-  protected constructor(name: string, params: OptimizerParams<H>, defaults: H) {
+  /** The keys and types of this optimizer's hyperparameters (from its defaults), for strict option checks. */
+  private readonly hyperparameters: OptionSpec;
+
+  /**
+   * @param defaults - every hyperparameter with its default value; their keys and types are the only
+   *   ones `options` and parameter groups may hold.
+   * @param options - the user's hyperparameters, checked strictly (an unknown key such as
+   *   `learning_rate` is an `OptionsError` naming `lr`).
+   */
+  protected constructor(name: string, params: OptimizerParams<H>, defaults: H, options?: Partial<H> | null) {
     this.name = name;
-    const inputs: ParamGroupInput<H>[] = isGroupList(params) ? [...params] : [{ params } as ParamGroupInput<H>];
+    this.hyperparameters = hyperparameterSpec(defaults);
+    const given = checkOptions(options, { where: `new ${name}(params, options)`, spec: this.hyperparameters });
+    const base = { ...defaults, ...given };
+    const groupList = isGroupList(params);
+    const inputs: ParamGroupInput<H>[] = groupList ? [...params] : [{ params } as ParamGroupInput<H>];
     const seen = new Set<Tensor>();
     this.paramGroups = inputs.map((input, i) => {
-      const { params: source, ...overrides } = input;
-      const tensors = parameterList(source);
+      const where = `new ${name}(params, options): parameter group ${i}`;
+      const checked = groupList ? checkOptions(input, { where, spec: { ...this.hyperparameters, params: 'any', initialLr: 'number' }, required: ['params'] }) : input;
+      const { params: source, ...overrides } = checked;
+      // A tensor listed twice in one group (a tied weight) is optimised once, as parameterList keeps each once.
+      const tensors = parameterList(source, where);
       for (const t of tensors) {
-        if (!isTensor(t)) throw new ValueError(`${name}: parameter group ${i} holds ${String(t)}, expected tensors`);
-        if (seen.has(t)) throw new ValueError(`${name}: a parameter appears more than once (group ${i}); each tensor may be optimised once`);
+        if (seen.has(t)) throw new ValueError(`${name}: a parameter appears in more than one parameter group (again in group ${i}); each tensor may be optimised once`);
         seen.add(t);
       }
-      const group = { ...defaults, ...(overrides as unknown as Partial<H>), params: tensors } as ParamGroup<H>;
+      const group = { ...base, ...(overrides as unknown as Partial<H>), params: tensors } as ParamGroup<H>;
       this.validate(group);
       return group;
     });
@@ -164,6 +187,15 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       }
       g.params.forEach((position, j) => byIndex.set(position, own[j]));
     });
+    const hyperparameters = saved.paramGroups.map((g, i) => {
+      const { params: _params, ...hyper } = checkOptions(g as Record<string, unknown>, {
+        where: `${this.name}.loadStateDict(saved): parameter group ${i}`,
+        spec: { ...this.hyperparameters, params: 'any', initialLr: 'number' },
+      });
+      const merged = { ...this.paramGroups[i], ...structuredClone(hyper) } as ParamGroup<H>;
+      this.validate(merged);
+      return hyper;
+    });
     const loaded = new Map<Tensor, Record<string, Tensor | number>>();
     try {
       for (const [key, entries] of Object.entries(saved.state)) {
@@ -175,6 +207,14 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
           if (typeof value === 'number') {
             restored[name] = value;
             continue;
+          }
+          if (value === null || typeof value !== 'object' || !Array.isArray(value.shape)) {
+            throw new ValueError(`${this.name}.loadStateDict: state '${name}' of parameter ${key} must be a number, a Tensor or { shape, data }, got ${describeValue(value)}`);
+          }
+          if (!isTensor(value) && (value.data === null || typeof value.data !== 'object' || value.data.length !== param.size)) {
+            throw new ValueError(
+              `${this.name}.loadStateDict: state '${name}' of parameter ${key} needs ${param.size} values for shape ${formatShape(param.shape)}, got ${describeValue(value.data)}${typeof value.data?.length === 'number' ? ` of length ${value.data.length}` : ''}`,
+            );
           }
           if (value.shape.length !== param.shape.length || value.shape.some((d, k) => d !== param.shape[k])) {
             throw new ValueError(
@@ -196,11 +236,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       for (const s of loaded.values()) for (const v of Object.values(s)) if (isTensor(v)) v.dispose();
       throw error;
     }
-    saved.paramGroups.forEach((g, i) => {
-      const { params: _params, ...hyper } = g;
-      Object.assign(this.paramGroups[i], structuredClone(hyper));
-      this.validate(this.paramGroups[i]);
-    });
+    hyperparameters.forEach((hyper, i) => Object.assign(this.paramGroups[i], structuredClone(hyper)));
     this.disposeState();
     for (const [p, s] of loaded) this.state.set(p, s);
   }

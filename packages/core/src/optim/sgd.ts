@@ -37,8 +37,9 @@ const f = Math.fround;
  * ```
  */
 export class SGD extends Optimizer<SgdOptions> {
-  constructor(params: OptimizerParams<SgdOptions>, options: Partial<SgdOptions> = {}) {
-    super('SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options });
+  /** @throws OptionsError for an unknown option (e.g. `learning_rate`) or a value of the wrong type; ValueError for an out-of-range value. */
+  constructor(params: OptimizerParams<SgdOptions>, options?: Partial<SgdOptions> | null) {
+    super('SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
   }
 
   protected validate(group: SgdOptions): void {

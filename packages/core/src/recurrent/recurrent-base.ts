@@ -10,6 +10,7 @@ import { matmulTransposed } from '../ops/matmul';
 import { concat, permute, reshape, slice, squeeze, stack, unsqueeze } from '../ops/shape';
 import { indexSelect, where } from '../ops/indexing';
 import { computeUntraced, recordComputed } from '../ops/record';
+import { checkOptions, describeValue, type OptionSpec } from '../options';
 import type { RecurrentCell } from './cells';
 import { recurrentLayer, recurrentLayerReference, type RecurrentLayerArgs, type RecurrentLayerResult } from './recurrent-layer';
 
@@ -65,6 +66,22 @@ export interface RecurrentRunResult {
   readonly state: RecurrentState;
 }
 
+/** The keys of {@link RecurrentOptions}, with their types, for {@link checkOptions}. */
+export const RECURRENT_OPTION_SPEC: OptionSpec = {
+  inputSize: 'number',
+  hiddenSize: 'number',
+  numLayers: 'number',
+  bias: 'boolean',
+  batchFirst: 'boolean',
+  dropout: 'number',
+  bidirectional: 'boolean',
+  generator: 'generator',
+  backend: 'backend',
+};
+
+/** The keys of {@link RecurrentForwardOptions}, with their types. */
+export const RECURRENT_FORWARD_OPTION_SPEC: OptionSpec = { lengths: 'numbers' };
+
 function assertPositiveInteger(layer: string, name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new ValueError(`${layer}: ${name} must be a positive integer, got ${String(value)}`);
@@ -115,10 +132,14 @@ export abstract class RecurrentBase extends Module {
   /** The generator for dropout masks. */
   readonly generator: Generator;
 
-  constructor(cell: RecurrentCell, options: RecurrentOptions) {
+  /**
+   * @param extraOptions - the subclass's own option keys (e.g. GRU's `resetAfter`), accepted besides
+   *   {@link RecurrentOptions}; any other key is an `OptionsError`.
+   */
+  constructor(cell: RecurrentCell, rawOptions: RecurrentOptions, extraOptions: OptionSpec = {}) {
     super();
     const name = cell.name;
-    if (options === null || typeof options !== 'object') throw new ValueError(`${name}: options must be an object, got ${String(options)}`);
+    const options = checkOptions(rawOptions, { where: `new ${name}(options)`, spec: { ...RECURRENT_OPTION_SPEC, ...extraOptions }, required: ['inputSize', 'hiddenSize'] });
     assertPositiveInteger(name, 'inputSize', options.inputSize);
     assertPositiveInteger(name, 'hiddenSize', options.hiddenSize);
     const numLayers = options.numLayers ?? 1;
@@ -126,10 +147,6 @@ export abstract class RecurrentBase extends Module {
     const dropout = options.dropout ?? 0;
     if (typeof dropout !== 'number' || !Number.isFinite(dropout) || dropout < 0 || dropout >= 1) {
       throw new ValueError(`${name}: dropout must be a finite number in [0, 1), got ${String(dropout)}`);
-    }
-    for (const flag of ['bias', 'batchFirst', 'bidirectional'] as const) {
-      const v = options[flag];
-      if (v !== undefined && typeof v !== 'boolean') throw new ValueError(`${name}: ${flag} must be a boolean, got ${String(v)}`);
     }
     this.cell = cell;
     this.inputSize = options.inputSize;
@@ -179,8 +196,9 @@ export abstract class RecurrentBase extends Module {
    * `batchFirst`, or unbatched `[seqLen, inputSize]`), optional initial states
    * `[numLayers·numDirections, batch, hiddenSize]` (`[numLayers·numDirections, hiddenSize]` unbatched).
    */
-  protected run(input: Tensor, state: { h?: Tensor | null; c?: Tensor | null }, options: RecurrentForwardOptions = {}): RecurrentRunResult {
+  protected run(input: Tensor, state: { h?: Tensor | null; c?: Tensor | null }, rawOptions?: RecurrentForwardOptions | null): RecurrentRunResult {
     const name = this.cell.name;
+    const options = checkOptions(rawOptions, { where: `${name}.forward(input, state, options)`, spec: RECURRENT_FORWARD_OPTION_SPEC });
     const H = this.hiddenSize;
     const LD = this.numLayers * this.numDirections;
     if (!isTensor(input)) throw new ValueError(`${name}: input must be a Tensor, got ${typeof input}`);
@@ -202,7 +220,10 @@ export abstract class RecurrentBase extends Module {
     const stateShape = batched ? [LD, B, H] : [LD, H];
     const initial = (value: Tensor | null | undefined, label: string): Tensor => {
       if (value === undefined || value === null) return zeros([LD, B, H], { backend: input.backend });
-      if (!isTensor(value)) throw new ValueError(`${name}: ${label} must be a Tensor, got ${typeof value}`);
+      if (!isTensor(value)) {
+        const hint = typeof value === 'object' && 'lengths' in value ? ' (forward options such as lengths go in the third argument)' : '';
+        throw new ValueError(`${name}: ${label} must be a Tensor ${formatShape(stateShape)} or null, got ${describeValue(value)}${hint}`);
+      }
       if (value.rank !== stateShape.length || value.shape.some((d, i) => d !== stateShape[i])) {
         throw new ShapeError(
           `${name}: ${label} must be ${formatShape(stateShape)} ([numLayers·numDirections, ${batched ? 'batch, ' : ''}hiddenSize]; never batch-first), got ${formatShape(value.shape)}`,

@@ -7,6 +7,7 @@ import { matmulTransposed } from '../ops/matmul';
 import { reshape } from '../ops/shape';
 import { defaultGenerator, type Generator } from '../random';
 import { isTensor, type Tensor } from '../tensor/tensor';
+import { checkOptions, describeValue, type OptionSpec } from '../options';
 import { uniform, zeros } from '../tensor/creation';
 import type { RecurrentCell } from './cells';
 import { recurrentLayer, recurrentLayerReference } from './recurrent-layer';
@@ -24,6 +25,15 @@ export interface RecurrentCellOptions {
   /** The backend that holds the parameters. @defaultValue the one set with `setBackend` */
   backend?: Backend;
 }
+
+/** The keys of {@link RecurrentCellOptions}, with their types, for {@link checkOptions}. */
+export const RECURRENT_CELL_OPTION_SPEC: OptionSpec = {
+  inputSize: 'number',
+  hiddenSize: 'number',
+  bias: 'boolean',
+  generator: 'generator',
+  backend: 'backend',
+};
 
 /**
  * What a single-step cell module (`GRUCell`, `LSTMCell`) shares, as PyTorch's `RNNCellBase`: option
@@ -53,20 +63,22 @@ export abstract class RecurrentCellBase extends Module {
 
   /**
    * @param name - the module name for messages, e.g. `GRUCell`.
-   * @throws ValueError when an option has the wrong type or value.
+   * @param extraOptions - the subclass's own option keys (e.g. GRUCell's `resetAfter`), accepted
+   *   besides {@link RecurrentCellOptions}; any other key is an `OptionsError`.
+   * @throws ValueError when an option has the wrong type or value (`OptionsError` for an unknown key or a wrong type).
    */
   protected constructor(
     protected readonly name: string,
     protected readonly cell: RecurrentCell,
-    options: RecurrentCellOptions,
+    rawOptions: RecurrentCellOptions,
+    extraOptions: OptionSpec = {},
   ) {
     super();
-    if (options === null || typeof options !== 'object') throw new ValueError(`${name}: options must be an object, got ${String(options)}`);
+    const options = checkOptions(rawOptions, { where: `new ${name}(options)`, spec: { ...RECURRENT_CELL_OPTION_SPEC, ...extraOptions }, required: ['inputSize', 'hiddenSize'] });
     for (const key of ['inputSize', 'hiddenSize'] as const) {
       const v = options[key];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${name}: ${key} must be a positive integer, got ${String(v)}`);
     }
-    if (options.bias !== undefined && typeof options.bias !== 'boolean') throw new ValueError(`${name}: bias must be a boolean, got ${String(options.bias)}`);
     this.inputSize = options.inputSize;
     this.hiddenSize = options.hiddenSize;
     this.bias = options.bias ?? true;
@@ -102,7 +114,7 @@ export abstract class RecurrentCellBase extends Module {
    * @throws ValueError when `s` is not a Tensor; ShapeError when its shape is wrong.
    */
   protected checkState(key: string, s: unknown, x: Tensor, stateShape: readonly number[]): void {
-    if (!isTensor(s)) throw new ValueError(`${this.name}: ${key} must be a Tensor, got ${typeof s}`);
+    if (!isTensor(s)) throw new ValueError(`${this.name}: ${key} must be a Tensor ${formatShape(stateShape)}, got ${describeValue(s)}`);
     if (s.rank !== stateShape.length || s.shape.some((d, i) => d !== stateShape[i])) {
       throw new ShapeError(`${this.name}: ${key} must be ${formatShape(stateShape)} for input ${formatShape(x.shape)}, got ${formatShape(s.shape)}`);
     }

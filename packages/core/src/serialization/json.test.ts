@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '@gated/backend-cpu';
-import { ValueError } from '../errors';
+import { SerializationError, ValueError } from '../errors';
 import { tensor } from '../tensor/creation';
 import { Linear } from '../nn/linear';
 import { stateDictFromJSON, stateDictToJSON } from './json';
@@ -11,10 +11,16 @@ const special = new Float32Array([-0, 0, Infinity, -Infinity, NaN, 1e-45, 3.4028
 describe('stateDictToJSON / stateDictFromJSON', () => {
   it.each(['array', 'base64'] as const)('round-trips bit-exactly with the %s encoding', (encoding) => {
     const json = stateDictToJSON({ special: tensor(special, [3, 3], { backend }), empty: tensor(new Float32Array(0), [0, 2], { backend }) }, { encoding });
-    const back = stateDictFromJSON(json, { backend });
+    const back = stateDictFromJSON(json, { backend, allowNonFinite: true });
     expect(back.special.shape).toEqual([3, 3]);
     expect(back.empty.shape).toEqual([0, 2]);
     expect(new Uint32Array(back.special.dataSync().buffer)).toEqual(new Uint32Array(special.buffer));
+  });
+
+  it.each(['array', 'base64'] as const)('refuses NaN and ±∞ with the %s encoding unless allowNonFinite', (encoding) => {
+    const json = stateDictToJSON({ ok: tensor([1, 2], undefined, { backend }), bad: tensor(special, [3, 3], { backend }) }, { encoding });
+    expect(() => stateDictFromJSON(json, { backend })).toThrow(SerializationError);
+    expect(() => stateDictFromJSON(json, { backend })).toThrow("stateDictFromJSON: tensor 'bad' holds Infinity at position 2; expected finite values (pass allowNonFinite: true to load it anyway)");
   });
 
   it('loads into a module through loadStateDict', () => {

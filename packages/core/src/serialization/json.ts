@@ -1,7 +1,8 @@
-import { ValueError, formatShape } from '../errors';
+import { SerializationError, ValueError, formatShape } from '../errors';
+import { checkOptions, describeValue } from '../options';
 import type { StateValue } from '../nn/module';
 import type { Tensor } from '../tensor/tensor';
-import { hostValues, makeTensor, type LoadOptions } from './tensor-data';
+import { LOAD_OPTION_SPEC, assertFiniteData, hostValues, makeTensor, type LoadOptions } from './tensor-data';
 
 /** The format tag of {@link stateDictToJSON} documents. */
 export const STATE_DICT_JSON_FORMAT = 'gated-state-dict/v1';
@@ -51,7 +52,7 @@ function toBase64(bytes: Uint8Array): string {
 
 function fromBase64(text: string, name: string): Uint8Array {
   const clean = text.replace(/=+$/, '');
-  if (/[^A-Za-z0-9+/]/.test(clean) || clean.length % 4 === 1) throw new ValueError(`stateDictFromJSON: tensor '${name}' has invalid base64 data`);
+  if (/[^A-Za-z0-9+/]/.test(clean) || clean.length % 4 === 1) throw new SerializationError(`stateDictFromJSON: tensor '${name}' has invalid base64 data`);
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
   let bits = 0;
   let count = 0;
@@ -87,7 +88,7 @@ function decodeFloat(v: unknown, name: string): number {
     case '-0':
       return -0;
     default:
-      throw new ValueError(`stateDictFromJSON: tensor '${name}' holds ${JSON.stringify(v)}, expected a number or "NaN", "Infinity", "-Infinity", "-0"`);
+      throw new SerializationError(`stateDictFromJSON: tensor '${name}' holds ${JSON.stringify(v)}, expected a number or "NaN", "Infinity", "-Infinity", "-0"`);
   }
 }
 
@@ -102,9 +103,10 @@ function decodeFloat(v: unknown, name: string): number {
  * model.loadStateDict(stateDictFromJSON(localStorage.getItem('model')!));
  * ```
  */
-export function stateDictToJSON(stateDict: Record<string, StateValue>, options: StateDictToJSONOptions = {}): string {
+export function stateDictToJSON(stateDict: Record<string, StateValue>, rawOptions?: StateDictToJSONOptions | null): string {
+  const options = checkOptions(rawOptions, { where: 'stateDictToJSON(stateDict, options)', spec: { encoding: ['array', 'base64'], space: 'number' } });
   const encoding = options.encoding ?? 'array';
-  if (encoding !== 'array' && encoding !== 'base64') throw new ValueError(`stateDictToJSON: encoding must be 'array' or 'base64', got '${String(encoding)}'`);
+  if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict)) throw new ValueError(`stateDictToJSON: expected an object of tensors by name, got ${describeValue(stateDict)}`);
   const tensors: Record<string, TensorJSON> = {};
   for (const [name, value] of Object.entries(stateDict)) {
     const { shape, data } = hostValues('stateDictToJSON', name, value);
@@ -123,47 +125,59 @@ export function stateDictToJSON(stateDict: Record<string, StateValue>, options: 
 
 /**
  * Reads a state dict written by {@link stateDictToJSON} (a string or the parsed object) into float32
- * tensors on `backend`. Throws a `ValueError` for another format or malformed entries.
+ * tensors on `backend`. Throws a `SerializationError` (a `ValueError`) for another format, malformed
+ * entries or (unless `allowNonFinite`) a NaN or infinite value, before creating any tensor.
  * @example
  * ```ts
  * const state = stateDictFromJSON(text, { backend });
  * ```
  */
-export function stateDictFromJSON(json: string | StateDictJSON, options: LoadOptions = {}): Record<string, Tensor> {
+export function stateDictFromJSON(json: string | StateDictJSON, rawOptions?: LoadOptions | null): Record<string, Tensor> {
+  const options = checkOptions(rawOptions, { where: 'stateDictFromJSON(json, options)', spec: LOAD_OPTION_SPEC });
   let document: unknown = json;
   if (typeof json === 'string') {
     try {
       document = JSON.parse(json);
     } catch (error) {
-      throw new ValueError(`stateDictFromJSON: not valid JSON (${(error as Error).message})`);
+      throw new SerializationError(`stateDictFromJSON: not valid JSON (${(error as Error).message})`);
     }
   }
   const doc = document as Partial<StateDictJSON> | null;
   if (doc === null || typeof doc !== 'object' || doc.format !== STATE_DICT_JSON_FORMAT || typeof doc.tensors !== 'object' || doc.tensors === null) {
-    throw new ValueError(`stateDictFromJSON: expected a document with format '${STATE_DICT_JSON_FORMAT}' and a tensors object, got format ${JSON.stringify(doc?.format)}`);
+    throw new SerializationError(`stateDictFromJSON: expected a document with format '${STATE_DICT_JSON_FORMAT}' and a tensors object, got format ${JSON.stringify(doc?.format)}`);
   }
-  const out: Record<string, Tensor> = {};
+  // Every tensor is decoded and checked before any is uploaded, so a bad entry creates nothing.
+  const decoded: { name: string; values: Float32Array; shape: number[] }[] = [];
   for (const [name, entry] of Object.entries(doc.tensors)) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new SerializationError(`stateDictFromJSON: tensor '${name}' must be { shape, data } or { shape, dtype, base64 }, got ${describeValue(entry)}`);
+    }
     const shape = (entry as { shape?: unknown }).shape;
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new ValueError(`stateDictFromJSON: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+      throw new SerializationError(`stateDictFromJSON: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
     }
     const size = shape.reduce((a: number, b: number) => a * b, 1);
     let values: Float32Array;
     if ('base64' in entry) {
+      if ((entry as { dtype?: unknown }).dtype !== 'F32' || typeof entry.base64 !== 'string') {
+        throw new SerializationError(`stateDictFromJSON: tensor '${name}' with base64 data must have dtype 'F32' and a base64 string, got dtype ${JSON.stringify((entry as { dtype?: unknown }).dtype)}`);
+      }
       const bytes = fromBase64(entry.base64, name);
-      if (bytes.length !== size * 4) throw new ValueError(`stateDictFromJSON: tensor '${name}' of shape ${formatShape(shape)} needs ${size * 4} bytes, got ${bytes.length}`);
+      if (bytes.length !== size * 4) throw new SerializationError(`stateDictFromJSON: tensor '${name}' of shape ${formatShape(shape)} needs ${size * 4} bytes, got ${bytes.length}`);
       const view = new DataView(bytes.buffer);
       values = new Float32Array(size);
       for (let i = 0; i < size; i++) values[i] = view.getFloat32(i * 4, true);
     } else {
       const data = (entry as { data?: unknown }).data;
       if (!Array.isArray(data) || data.length !== size) {
-        throw new ValueError(`stateDictFromJSON: tensor '${name}' of shape ${formatShape(shape)} needs ${size} values, got ${Array.isArray(data) ? data.length : typeof data}`);
+        throw new SerializationError(`stateDictFromJSON: tensor '${name}' of shape ${formatShape(shape)} needs ${size} values, got ${Array.isArray(data) ? data.length : typeof data}`);
       }
       values = Float32Array.from(data, (v) => decodeFloat(v, name));
     }
-    out[name] = makeTensor(values, shape, options);
+    assertFiniteData('stateDictFromJSON', name, values, options.allowNonFinite);
+    decoded.push({ name, values, shape });
   }
+  const out: Record<string, Tensor> = {};
+  for (const { name, values, shape } of decoded) out[name] = makeTensor(values, shape, options);
   return out;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '@gated/backend-cpu';
-import { ValueError } from '../errors';
+import { SerializationError, ValueError } from '../errors';
 import { tensor } from '../tensor/creation';
 import { loadSafetensors, safetensorsMetadata, saveSafetensors } from './safetensors';
 
@@ -55,7 +55,10 @@ describe('safetensors', () => {
   it('round-trips every float32 bit pattern, −0, ±∞ and NaN included', () => {
     const values = new Float32Array([-0, 0, Infinity, -Infinity, NaN, 1e-45, 3.4028234663852886e38, -1.5]);
     const bits = new Uint32Array(values.buffer);
-    const back = loadSafetensors(saveSafetensors({ x: tensor(values, [2, 4], { backend }) }), { backend }).x;
+    const bytes = saveSafetensors({ x: tensor(values, [2, 4], { backend }) });
+    expect(() => loadSafetensors(bytes, { backend })).toThrow(SerializationError);
+    expect(() => loadSafetensors(bytes, { backend })).toThrow("loadSafetensors: tensor 'x' holds");
+    const back = loadSafetensors(bytes, { backend, allowNonFinite: true }).x;
     expect(new Uint32Array(back.dataSync().buffer)).toEqual(bits);
   });
 

@@ -1,7 +1,8 @@
-import { ValueError, formatShape } from '../errors';
+import { SerializationError, ValueError, formatShape } from '../errors';
+import { checkOptions, describeValue } from '../options';
 import type { StateValue } from '../nn/module';
 import type { Tensor } from '../tensor/tensor';
-import { hostValues, makeTensor, type LoadOptions } from './tensor-data';
+import { LOAD_OPTION_SPEC, assertFiniteData, hostValues, makeTensor, type LoadOptions } from './tensor-data';
 
 /** Options of {@link saveSafetensors}. */
 export interface SaveSafetensorsOptions {
@@ -57,7 +58,9 @@ function compareBytes(a: string, b: string): number {
  * await fs.promises.writeFile('model.safetensors', bytes);
  * ```
  */
-export function saveSafetensors(stateDict: Record<string, StateValue>, options: SaveSafetensorsOptions = {}): Uint8Array {
+export function saveSafetensors(stateDict: Record<string, StateValue>, rawOptions?: SaveSafetensorsOptions | null): Uint8Array {
+  const options = checkOptions(rawOptions, { where: 'saveSafetensors(stateDict, options)', spec: { metadata: 'stringRecord' } });
+  if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict)) throw new ValueError(`saveSafetensors: expected an object of tensors by name, got ${describeValue(stateDict)}`);
   const names = Object.keys(stateDict).sort(compareBytes);
   if (names.includes('__metadata__')) throw new ValueError("saveSafetensors: '__metadata__' is reserved and cannot name a tensor");
   const entries = names.map((name) => ({ name, ...hostValues('saveSafetensors', name, stateDict[name]) }));
@@ -105,44 +108,50 @@ interface HeaderEntry {
 
 function parseHeader(bytes: Uint8Array): { entries: HeaderEntry[]; metadata: Record<string, string> | null; dataStart: number } {
   const op = 'loadSafetensors';
-  if (bytes.length < 8) throw new ValueError(`${op}: expected at least 8 bytes (the header length), got ${bytes.length}`);
+  if (bytes.length < 8) throw new SerializationError(`${op}: expected at least 8 bytes (the header length), got ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
   if (headerLength > bytes.length - 8) {
-    throw new ValueError(`${op}: the header claims ${headerLength} bytes but only ${bytes.length - 8} follow the length field`);
+    throw new SerializationError(`${op}: the header claims ${headerLength} bytes but only ${bytes.length - 8} follow the length field`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoder.decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
-    throw new ValueError(`${op}: the header is not valid UTF-8 JSON (${(error as Error).message})`);
+    throw new SerializationError(`${op}: the header is not valid UTF-8 JSON (${(error as Error).message})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ValueError(`${op}: the header must be a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SerializationError(`${op}: the header must be a JSON object`);
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   let metadata: Record<string, string> | null = null;
   const entries: HeaderEntry[] = [];
   for (const [name, raw] of Object.entries(parsed as Record<string, unknown>)) {
     if (name === '__metadata__') {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+        throw new SerializationError(`${op}: __metadata__ must be an object of strings, got ${describeValue(raw)}`);
+      }
       metadata = raw as Record<string, string>;
       continue;
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new SerializationError(`${op}: tensor '${name}' must be described by { dtype, shape, data_offsets }, got ${describeValue(raw)}`);
     }
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = info?.dtype;
     if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
-      throw new ValueError(`${op}: tensor '${name}' has dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
+      throw new SerializationError(`${op}: tensor '${name}' has dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
     }
     const shape = info.shape;
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new ValueError(`${op}: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+      throw new SerializationError(`${op}: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
     }
     const offsets = info.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
-      throw new ValueError(`${op}: tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
+      throw new SerializationError(`${op}: tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const expected = shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_BYTES[dtype];
     if (offsets[1] - offsets[0] !== expected) {
-      throw new ValueError(
+      throw new SerializationError(
         `${op}: tensor '${name}' (${dtype} ${formatShape(shape)}) needs ${expected} bytes, its data_offsets [${offsets[0]}, ${offsets[1]}] span ${offsets[1] - offsets[0]}`,
       );
     }
@@ -152,10 +161,10 @@ function parseHeader(bytes: Uint8Array): { entries: HeaderEntry[]; metadata: Rec
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const e of sorted) {
-    if (e.begin !== cursor) throw new ValueError(`${op}: tensor '${e.name}' starts at byte ${e.begin} of the data, expected ${cursor} (gap or overlap)`);
+    if (e.begin !== cursor) throw new SerializationError(`${op}: tensor '${e.name}' starts at byte ${e.begin} of the data, expected ${cursor} (gap or overlap)`);
     cursor = e.end;
   }
-  if (cursor !== dataLength) throw new ValueError(`${op}: the tensors cover ${cursor} bytes of data, but the file holds ${dataLength}`);
+  if (cursor !== dataLength) throw new SerializationError(`${op}: the tensors cover ${cursor} bytes of data, but the file holds ${dataLength}`);
   return { entries, metadata, dataStart };
 }
 
@@ -203,27 +212,38 @@ function decode(view: DataView, start: number, dtype: string, count: number): Fl
  * (`F64`, `F16`, `BF16`, integer and `BOOL`) are converted to float32. The result can be passed to
  * `module.loadStateDict`.
  *
- * @remarks Throws a `ValueError` for a truncated file, a malformed header, an unknown dtype, or data
- * offsets that do not match the shapes or do not tile the data section.
+ * @remarks Throws a `SerializationError` (a `ValueError`) for a truncated file, a malformed header,
+ * an unknown dtype, data offsets that do not match the shapes or do not tile the data section, or
+ * (unless `allowNonFinite`) a NaN or infinite value; it checks the whole file before creating any tensor.
  * @example
  * ```ts
  * const bytes = new Uint8Array(await fs.promises.readFile('model.safetensors'));
  * model.loadStateDict(loadSafetensors(bytes, { backend }));
  * ```
  */
-export function loadSafetensors(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Record<string, Tensor> {
-  const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+export function loadSafetensors(bytes: Uint8Array | ArrayBuffer, rawOptions?: LoadOptions | null): Record<string, Tensor> {
+  const options = checkOptions(rawOptions, { where: 'loadSafetensors(bytes, options)', spec: LOAD_OPTION_SPEC });
+  const data = fileBytes('loadSafetensors', bytes);
   const { entries, dataStart } = parseHeader(data);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  // Every tensor is decoded and checked before any is uploaded, so a bad file creates nothing.
+  const decoded = entries.map((e) => {
+    const values = decode(view, dataStart + e.begin, e.dtype, e.shape.reduce((a, b) => a * b, 1));
+    assertFiniteData('loadSafetensors', e.name, values, options.allowNonFinite);
+    return { e, values };
+  });
   const out: Record<string, Tensor> = {};
-  for (const e of entries) {
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    out[e.name] = makeTensor(decode(view, dataStart + e.begin, e.dtype, count), e.shape, options);
-  }
+  for (const { e, values } of decoded) out[e.name] = makeTensor(values, e.shape, options);
   return out;
 }
 
 /** The `__metadata__` of a safetensors file (e.g. `{ format: 'pt' }`), or `null` when it has none. */
 export function safetensorsMetadata(bytes: Uint8Array | ArrayBuffer): Record<string, string> | null {
-  return parseHeader(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).metadata;
+  return parseHeader(fileBytes('safetensorsMetadata', bytes)).metadata;
+}
+
+function fileBytes(op: string, bytes: unknown): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  throw new SerializationError(`${op}: expected the file's bytes as a Uint8Array or an ArrayBuffer, got ${describeValue(bytes)}`);
 }

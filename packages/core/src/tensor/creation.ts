@@ -2,6 +2,7 @@ import type { Backend, Shape } from '../backend/backend';
 import { resolveBackend } from '../backend/default';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { defaultGenerator, type Generator } from '../random';
+import { checkOptions, type OptionSpec } from '../options';
 import { assertValidShape, sizeOfShape } from './shape';
 import { fromStorage, type NestedArray, type Tensor, type TensorOptions } from './tensor';
 
@@ -10,6 +11,10 @@ export interface RandomOptions extends TensorOptions {
   /** The generator to draw from. @defaultValue the default generator, seeded by `manualSeed` */
   generator?: Generator;
 }
+
+const TENSOR_OPTIONS: OptionSpec = { requiresGrad: 'boolean', backend: 'backend' };
+const RANDOM_OPTIONS: OptionSpec = { ...TENSOR_OPTIONS, generator: 'generator' };
+const RANDN_OPTIONS: OptionSpec = { ...RANDOM_OPTIONS, mean: 'number', std: 'number' };
 
 function make(values: Float32Array, shape: Shape, options: TensorOptions): Tensor {
   const backend = resolveBackend(options.backend);
@@ -27,6 +32,7 @@ function make(values: Float32Array, shape: Shape, options: TensorOptions): Tenso
  * ```
  */
 export function tensor(values: number | NestedArray | ArrayLike<number>, shape?: readonly number[], options: TensorOptions = {}): Tensor {
+  checkOptions(options, { where: 'tensor(values, shape, options)', spec: TENSOR_OPTIONS });
   let flat: Float32Array;
   let inferred: number[];
   if (typeof values === 'number') {
@@ -79,6 +85,7 @@ function flattenInto(values: NestedArray[], shape: readonly number[], out: Float
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  checkOptions(options, { where: 'full(shape, value, options)', spec: TENSOR_OPTIONS });
   assertValidShape('full', shape);
   if (typeof value !== 'number') throw new ValueError(`full: value must be a number, got ${typeof value}`);
   const backend: Backend = resolveBackend(options.backend);
@@ -97,6 +104,7 @@ export function ones(shape: readonly number[], options: TensorOptions = {}): Ten
 
 /** `[start, start + step, ...]` up to but excluding `end` (like `torch.arange`). With one argument, `[0, end)`. */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  checkOptions(options, { where: 'arange(start, end, step, options)', spec: TENSOR_OPTIONS });
   const [from, to] = end === undefined ? [0, start] : [start, end];
   for (const [name, v] of [['start', from], ['end', to], ['step', step]] as const) {
     if (!Number.isFinite(v)) throw new ValueError(`arange: ${name} must be finite, got ${v}`);
@@ -110,6 +118,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
 
 /** Identity matrix `[n, n]`. */
 export function eye(n: number, options: TensorOptions = {}): Tensor {
+  checkOptions(options, { where: 'eye(n, options)', spec: TENSOR_OPTIONS });
   assertValidShape('eye', [n]);
   const values = new Float32Array(n * n);
   for (let i = 0; i < n; i++) values[i * n + i] = 1;
@@ -118,6 +127,7 @@ export function eye(n: number, options: TensorOptions = {}): Tensor {
 
 /** Uniform samples in `[low, high)` from the seeded generator. */
 export function uniform(shape: readonly number[], low = 0, high = 1, options: RandomOptions = {}): Tensor {
+  checkOptions(options, { where: 'uniform(shape, low, high, options)', spec: RANDOM_OPTIONS });
   assertValidShape('uniform', shape);
   if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
     throw new ValueError(`uniform: bounds must be finite with low ≤ high, got [${low}, ${high})`);
@@ -135,6 +145,7 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
 
 /** Normal samples with the given mean and standard deviation from the seeded generator. */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  checkOptions(options, { where: 'randn(shape, options)', spec: RANDN_OPTIONS });
   assertValidShape('randn', shape);
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend/backend';
+import { OPTIONAL_KERNELS, type Backend, type OptionalKernel } from '../backend/backend';
 import { AutogradError, BackendError, DisposedError, ShapeError, ValueError } from '../errors';
 import { noGrad } from '../autograd/grad-mode';
 import { grad } from '../autograd/functional';
@@ -8,6 +8,8 @@ import { tensor, uniform } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
 import * as ops from '../ops';
 import { gruStepBackwardComposed, gruStepComposed, lstmStepBackwardComposed, lstmStepComposed } from '../recurrent/steps';
+import { GRU_CELL, GRU_RESET_BEFORE_CELL, LSTM_CELL, type RecurrentCell } from '../recurrent/cells';
+import { recurrentLayer, recurrentLayerReference, type RecurrentLayerResult } from '../recurrent/recurrent-layer';
 import { gradcheck } from './gradcheck';
 import {
   Float64Tensor,
@@ -29,6 +31,11 @@ export interface ConformanceCase {
   /** The op family or concern, e.g. `unary`, `autograd`, `errors`. */
   readonly group: string;
   readonly name: string;
+  /**
+   * Set when the backend under test cannot run this case: the reason, to report the case as skipped
+   * (never as passed). `run` then throws, so that a runner which ignores `skip` fails loudly.
+   */
+  readonly skip?: string;
   run(): void | Promise<void>;
 }
 
@@ -41,6 +48,13 @@ export interface ConformanceOptions {
   extraTolerance?: Tolerance;
   /** Length of the deep-graph test. @defaultValue 100000 */
   deepChainLength?: number;
+  /**
+   * The optional kernels of the `Backend` contract the backend implements. Their cases run; a case
+   * that needs only kernels the backend does not declare is skipped with the reason. A declared
+   * kernel the backend lacks fails, and so does an implemented kernel left undeclared (core would
+   * run it untested). @defaultValue `[]`
+   */
+  kernels?: readonly OptionalKernel[];
 }
 
 type Domain = 'any' | 'positive' | 'awayFromZero' | 'unit' | 'integers';
@@ -533,7 +547,7 @@ function numericGrad(values: number[], f: (v: number[]) => number): number[] {
   });
 }
 
-function recurrentCases(getBackend: () => Backend, extra: Tolerance): ConformanceCase[] {
+function recurrentCases(getBackend: () => Backend, extra: Tolerance, kernels: readonly OptionalKernel[]): ConformanceCase[] {
   const B = 3;
   const H = 4;
   const gen = new Generator(77);
@@ -569,42 +583,57 @@ function recurrentCases(getBackend: () => Backend, extra: Tolerance): Conformanc
   const dcPrev64 = numericGrad(c, (v) => lstmLoss(lgx, v));
   const lstmReference = lstmStep64(lgx, lgh, c, B, H);
 
-  const variants: [string, (b: Backend) => boolean][] = [
-    ['composed', () => true],
-    ['fused', (b) => typeof b.gruStep === 'function'],
-  ];
+  const declared = new Set(kernels);
   const cases: ConformanceCase[] = [];
-  for (const [variant, available] of variants) {
-    cases.push({
+  /**
+   * A step case over `names`: `composed` runs core's composed steps; `fused` calls every declared
+   * kernel of `names` on the backend (core's composed step for the others, which the contract allows:
+   * the saved layouts interoperate) and is skipped when none is declared.
+   */
+  const stepCase = (
+    family: 'GRU' | 'LSTM',
+    variant: 'composed' | 'fused',
+    names: readonly OptionalKernel[],
+    check: (backend: Backend, use: (name: OptionalKernel) => boolean) => void,
+  ): ConformanceCase => {
+    const used = variant === 'fused' ? names.filter((n) => declared.has(n)) : [];
+    const skip =
+      variant === 'fused' && used.length === 0
+        ? `the backend declares none of the optional kernels ${names.join(', ')} (ConformanceOptions.kernels): core's composed step, checked by the composed case, runs in their place`
+        : undefined;
+    const name = `${family} step (${variant === 'fused' && used.length > 0 ? `fused ${used.join(', ')}` : variant}) forward and backward against float64`;
+    return {
       group: 'recurrent',
-      name: `GRU step (${variant}) forward and backward against float64`,
+      name,
+      skip,
       run: () => {
+        if (skip !== undefined) throw new Error(`${name}: skipped: ${skip}`);
         const backend = getBackend();
-        if (!available(backend)) return;
-        const fwd = variant === 'fused' ? backend.gruStep!.bind(backend) : (a: Parameters<typeof gruStepComposed>[1]) => gruStepComposed(backend, a);
-        const bwd = variant === 'fused' ? backend.gruStepBackward!.bind(backend) : (a: Parameters<typeof gruStepBackwardComposed>[1]) => gruStepBackwardComposed(backend, a);
+        for (const n of used) {
+          if (typeof backend[n] !== 'function') throw new Error(`${name}: the backend declares the optional kernel ${n} but has no ${n} method`);
+        }
+        check(backend, (n) => used.includes(n));
+      },
+    };
+  };
+  for (const variant of ['composed', 'fused'] as const) {
+    cases.push(
+      stepCase('GRU', variant, ['gruStep', 'gruStepBackward'], (backend, use) => {
+        const fwd = use('gruStep') ? backend.gruStep!.bind(backend) : (a: Parameters<typeof gruStepComposed>[1]) => gruStepComposed(backend, a);
+        const bwd = use('gruStepBackward') ? backend.gruStepBackward!.bind(backend) : (a: Parameters<typeof gruStepBackwardComposed>[1]) => gruStepBackwardComposed(backend, a);
         const hS = up(backend, h);
         const res = fwd({ gx: up(backend, gx), gh: up(backend, gh), h: hS, batch: B, hiddenSize: H });
         assertClose(backend.readSync(res.h), gruReference.h, tol, `gru ${variant} h'`);
         assertClose(backend.readSync(res.saved), gruReference.saved, tol, `gru ${variant} saved`);
         const back = bwd({ dh: up(backend, dh), h: hS, saved: res.saved, batch: B, hiddenSize: H });
         assertClose(read(backend, back.dgx), dgx64, TOLERANCE.gradcheck, `gru ${variant} dgx`);
-        const dghV = read(backend, back.dgh);
-        assertClose(dghV, dgh64, TOLERANCE.gradcheck, `gru ${variant} dgh`);
+        assertClose(read(backend, back.dgh), dgh64, TOLERANCE.gradcheck, `gru ${variant} dgh`);
         // dh_total = dhDirect + dgh · W_hh in a layer; here gh is an independent input, so compare the direct part.
-        const direct = read(backend, back.dhDirect);
-        const expectedDirect = dhTotal64;
-        assertClose(direct, expectedDirect, TOLERANCE.gradcheck, `gru ${variant} dhDirect`);
-      },
-    });
-    cases.push({
-      group: 'recurrent',
-      name: `LSTM step (${variant}) forward and backward against float64`,
-      run: () => {
-        const backend = getBackend();
-        if (variant === 'fused' && typeof backend.lstmStep !== 'function') return;
-        const fwd = variant === 'fused' ? backend.lstmStep!.bind(backend) : (a: Parameters<typeof lstmStepComposed>[1]) => lstmStepComposed(backend, a);
-        const bwd = variant === 'fused' ? backend.lstmStepBackward!.bind(backend) : (a: Parameters<typeof lstmStepBackwardComposed>[1]) => lstmStepBackwardComposed(backend, a);
+        assertClose(read(backend, back.dhDirect), dhTotal64, TOLERANCE.gradcheck, `gru ${variant} dhDirect`);
+      }),
+      stepCase('LSTM', variant, ['lstmStep', 'lstmStepBackward'], (backend, use) => {
+        const fwd = use('lstmStep') ? backend.lstmStep!.bind(backend) : (a: Parameters<typeof lstmStepComposed>[1]) => lstmStepComposed(backend, a);
+        const bwd = use('lstmStepBackward') ? backend.lstmStepBackward!.bind(backend) : (a: Parameters<typeof lstmStepBackwardComposed>[1]) => lstmStepBackwardComposed(backend, a);
         const cS = up(backend, c);
         const res = fwd({ gx: up(backend, lgx), gh: up(backend, lgh), c: cS, batch: B, hiddenSize: H });
         assertClose(backend.readSync(res.h), lstmReference.h, tol, `lstm ${variant} h'`);
@@ -612,10 +641,92 @@ function recurrentCases(getBackend: () => Backend, extra: Tolerance): Conformanc
         const back = bwd({ dh: up(backend, ldh), dc: up(backend, ldc), c: cS, saved: res.saved, batch: B, hiddenSize: H });
         assertClose(read(backend, back.dgates), dgates64, TOLERANCE.gradcheck, `lstm ${variant} dgates`);
         assertClose(read(backend, back.dcPrev), dcPrev64, TOLERANCE.gradcheck, `lstm ${variant} dcPrev`);
-      },
-    });
+      }),
+    );
   }
+  cases.push(...wholeLayerCases(getBackend, tol, declared));
+  cases.push({
+    group: 'kernels',
+    name: `the backend implements exactly the optional kernels it declares (${kernels.length > 0 ? kernels.join(', ') : 'none'})`,
+    run: () => {
+      const backend = getBackend();
+      const problems: string[] = [];
+      for (const n of OPTIONAL_KERNELS) {
+        const present = typeof backend[n] === 'function';
+        if (declared.has(n) && !present) problems.push(`declares ${n} but has no ${n} method`);
+        if (!declared.has(n) && present) problems.push(`implements ${n} but does not declare it in ConformanceOptions.kernels, so its cases would not run`);
+      }
+      if (problems.length > 0) throw new Error(`backend '${backend.name}': ${problems.join('; ')}`);
+    },
+  });
   return cases;
+}
+
+/**
+ * The whole-layer kernel (`recurrentLayer` / `recurrentLayerBackward`) of each cell, with lengths 4, 2
+ * and 0 over 4 steps, against core's op-by-op reference layer: outputs, final states and the
+ * gradients of every input. Skipped with the reason when the backend does not declare both kernels.
+ */
+function wholeLayerCases(getBackend: () => Backend, tol: Tolerance, declared: ReadonlySet<OptionalKernel>): ConformanceCase[] {
+  const [T, B, H] = [4, 3, 4];
+  const lengths = [4, 2, 0];
+  const mask = Float32Array.from({ length: T * B }, (_, i) => (Math.floor(i / B) < lengths[i % B] ? 1 : 0));
+  const cells: [string, RecurrentCell][] = [
+    ['GRU', GRU_CELL],
+    ['GRU (reset before)', GRU_RESET_BEFORE_CELL],
+    ['LSTM', LSTM_CELL],
+  ];
+  const names: OptionalKernel[] = ['recurrentLayer', 'recurrentLayerBackward'];
+  const missing = names.filter((n) => !declared.has(n));
+  const skip =
+    missing.length > 0 ? `the backend does not declare ${missing.join(', ')} (ConformanceOptions.kernels): core's per-step path runs in its place` : undefined;
+  return cells.map(([label, cell]): ConformanceCase => {
+    const name = `${label} whole layer (recurrentLayer, recurrentLayerBackward) with lengths against the op-by-op reference`;
+    return {
+      group: 'recurrent',
+      name,
+      skip,
+      run: () => {
+        if (skip !== undefined) throw new Error(`${name}: skipped: ${skip}`);
+        const backend = getBackend();
+        for (const n of names) if (typeof backend[n] !== 'function') throw new Error(`${name}: the backend declares ${n} but has no ${n} method`);
+        const gen = new Generator(91);
+        const G = cell.gateCount;
+        const leaf = (shape: number[]) => tensor(sample(gen, shape.reduce((a, b) => a * b, 1), 'any'), shape, { backend, requiresGrad: true });
+        const inputs = { gx: leaf([T, B, G * H]), h0: leaf([B, H]), c0: cell.hasCellState ? leaf([B, H]) : null, weightHh: leaf([G * H, H]), biasHh: leaf([G * H]) };
+        const weights = [leaf([T, B, H]), leaf([B, H]), leaf([B, H])].map((w) => w.detach());
+        const run = (layer: typeof recurrentLayer, counted: boolean) => {
+          let calls = 0;
+          const kernel = backend.recurrentLayer as NonNullable<Backend['recurrentLayer']>;
+          if (counted) {
+            Object.defineProperty(backend, 'recurrentLayer', {
+              configurable: true,
+              value: (args: Parameters<typeof kernel>[0]) => {
+                calls += 1;
+                return kernel.call(backend, args);
+              },
+            });
+          }
+          try {
+            const all = [inputs.gx, inputs.h0, inputs.weightHh, inputs.biasHh, ...(inputs.c0 === null ? [] : [inputs.c0])];
+            for (const t of all) t.grad = null;
+            const r: RecurrentLayerResult = layer(cell, { ...inputs, mask });
+            let loss = ops.add(ops.sum(ops.mul(r.output, weights[0])), ops.sum(ops.mul(r.h, weights[1])));
+            if (r.c !== null) loss = ops.add(loss, ops.sum(ops.mul(r.c, weights[2])));
+            loss.backward();
+            if (counted && calls !== 1) throw new Error(`${name}: recurrentLayer ran ${calls} times, expected once`);
+            const values = [r.output, r.h, ...(r.c === null ? [] : [r.c])].map((t) => t.dataSync());
+            return [...values, ...all.map((t) => (t.grad as Tensor).dataSync())];
+          } finally {
+            if (counted) delete (backend as { recurrentLayer?: unknown }).recurrentLayer;
+          }
+        };
+        const fast = run(recurrentLayer, true);
+        const reference = run(recurrentLayerReference, false);
+        fast.forEach((v, i) => assertClose(v, reference[i], tol, `${label} whole layer, tensor ${i}`));
+      },
+    };
+  });
 }
 
 // ---- autograd, errors, memory --------------------------------------------------------------
@@ -770,21 +881,30 @@ function behaviourCases(getBackend: () => Backend, createBackend: () => Backend,
 /**
  * The backend conformance suite: forward values of every primitive and op against a float64
  * reference (broadcasting, size-0 and size-1 dims included), a finite-difference gradient check of
- * every differentiable op, the fused recurrent kernels (when present) and their composed defaults,
+ * every differentiable op, the optional fused recurrent kernels the backend declares
+ * ({@link ConformanceOptions.kernels}) and their composed defaults,
  * autograd behaviour, typed errors and memory accounting.
  *
- * It is framework-agnostic: run each case with your test runner.
+ * It is framework-agnostic: run each case with your test runner, and report a case that carries a
+ * {@link ConformanceCase.skip} reason as skipped with that reason (its `run` throws).
  *
  * @example
  * ```ts
  * import { conformanceCases } from '@gated/core/testing';
- * for (const c of conformanceCases(() => new CpuBackend())) it(`${c.group}: ${c.name}`, () => c.run());
+ * const cases = conformanceCases(() => new CpuBackend(), { kernels: ['gruStep', 'gruStepBackward'] });
+ * for (const c of cases) it(`${c.group}: ${c.name}`, { skip: c.skip !== undefined, meta: { skipReason: c.skip } }, () => c.run());
  * ```
  */
 export function conformanceCases(createBackend: () => Backend, options: ConformanceOptions = {}): ConformanceCase[] {
   let backend: Backend | null = null;
   const getBackend = () => (backend ??= createBackend());
   const extra = options.extraTolerance ?? { atol: 0, rtol: 0 };
+  const kernels = options.kernels ?? [];
+  for (const k of kernels) {
+    if (!OPTIONAL_KERNELS.includes(k)) {
+      throw new ValueError(`conformanceCases: kernels lists '${String(k)}', which is not an optional kernel of the Backend contract (expected some of ${OPTIONAL_KERNELS.join(', ')})`);
+    }
+  }
   const specs = [...unarySpecs(), ...binarySpecs(), ...reduceSpecs(), ...matmulSpecs(), ...shapeSpecs()];
   const opCases = specs.map<ConformanceCase>((spec, index) => ({
     group: spec.group,
@@ -808,5 +928,5 @@ export function conformanceCases(createBackend: () => Backend, options: Conforma
       }
     },
   }));
-  return [...opCases, ...recurrentCases(getBackend, extra), ...behaviourCases(getBackend, createBackend, options)];
+  return [...opCases, ...recurrentCases(getBackend, extra, kernels), ...behaviourCases(getBackend, createBackend, options)];
 }

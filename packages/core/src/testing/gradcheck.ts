@@ -107,5 +107,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
       }
     }
   }
+  // A check of no element would pass whatever the backward does.
+  if (checked === 0) throw new Error(`${label}: no element was checked (checkInputs ${JSON.stringify(checkInputs)} selects no non-empty input)`);
   return { maxAbsError, checked };
 }

@@ -1,7 +1,7 @@
 /**
  * `@gated/core/testing`: the backend conformance suite, `gradcheck`, a float64 reference array and
- * named tolerances, and the readers and checkers of the PyTorch fixture files. Every backend runs
- * the whole suite with one loop.
+ * named tolerances, a counter of rejected bad inputs for property tests, and the readers and
+ * checkers of the PyTorch fixture files. Every backend runs the whole suite with one loop.
  *
  * @packageDocumentation
  */
@@ -25,6 +25,7 @@ export {
 export { TOLERANCE, assertClose, isClose, type Tolerance } from './tolerance';
 export { checkPaddingIsNeverRead, type PaddedRecurrentModule, type PaddingCheckResult } from './padding';
 export { collectGarbage, measureTrainingMemory, type TrainingMemoryOptions, type TrainingMemoryReport } from './memory';
+export { RejectionCounter, type ErrorClass } from './rejections';
 export {
   Float64Tensor,
   erf64,
