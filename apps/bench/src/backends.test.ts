@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discoverBackends, selectBackends } from './backends';
+import { cpuEntries, discoverBackends, selectBackends } from './backends';
 import { selectCells } from './cells';
 
 describe('backend registry', () => {
@@ -8,10 +8,10 @@ describe('backend registry', () => {
       () => Promise.reject(new Error("Cannot find package '@gated/backend-gpujs'")),
       () => Promise.reject(new Error("Cannot find package 'onnxruntime-node'")),
     );
-    expect(entries[0]).toMatchObject({ id: 'cpu', available: true });
+    expect(entries[0]).toMatchObject({ id: 'cpu:js', available: true, note: expect.stringContaining('kernels js, 1 thread') });
     expect(entries[entries.length - 1]).toMatchObject({ id: 'onnxruntime', available: false });
     expect(entries[entries.length - 1].note).toContain("Cannot find package 'onnxruntime-node'");
-    const gpujs = entries.slice(1, -1);
+    const gpujs = entries.slice(3, -1);
     expect(gpujs.length).toBeGreaterThan(0);
     for (const e of gpujs) {
       expect(e.available).toBe(false);
@@ -34,23 +34,37 @@ describe('backend registry', () => {
         probeMode: (mode: string) => (mode === 'cpu' ? { available: true } : { available: false, reason: 'no X display' }),
         GpujsBackend,
       }))
-    ).filter((e) => e.id !== 'onnxruntime');
+    ).filter((e) => e.id !== 'onnxruntime' && !e.id.startsWith('cpu:'));
     expect(entries.map((e) => [e.id, e.available, e.note])).toEqual([
-      ['cpu', true, undefined],
       ['gpujs:headlessgl', false, 'no X display'],
       ['gpujs:cpu', true, undefined],
     ]);
-    expect((entries[2].create() as unknown as GpujsBackend).options).toEqual({ mode: 'cpu' });
+    expect((entries[1].create() as unknown as GpujsBackend).options).toEqual({ mode: 'cpu' });
     // --quick leaves the CPU emulation out unless asked for by name.
     const quick = selectBackends(entries, undefined, true);
-    expect(quick.map((e) => [e.id, e.available])).toEqual([['cpu', true], ['gpujs:headlessgl', false], ['gpujs:cpu', false]]);
-    expect(quick[2].note).toContain('left out of --quick');
+    expect(quick.map((e) => [e.id, e.available])).toEqual([['gpujs:headlessgl', false], ['gpujs:cpu', false]]);
+    expect(quick[1].note).toContain('left out of --quick');
     expect(selectBackends(entries, ['gpujs:cpu'], true)[0].available).toBe(true);
+  });
+
+  it('has one cpu entry per kernel set; --quick runs js and the set auto picks; a set the engine lacks says why', () => {
+    const entries = cpuEntries(['js', 'wasm-simd']);
+    expect(entries.map((e) => [e.id, e.available, e.quick])).toEqual([
+      ['cpu:js', true, true],
+      ['cpu:wasm-simd', true, true],
+      ['cpu:wasm-relaxed', false, true],
+    ]);
+    expect(entries[1].note).toBe('kernels wasm-simd, 1 thread (what auto picks)');
+    expect(entries[2].note).toContain('--experimental-wasm-relaxed-simd');
+    const all = cpuEntries(['js', 'wasm-simd', 'wasm-relaxed']);
+    expect(all.map((e) => e.quick)).toEqual([true, false, true]);
+    expect((all[0].create() as { kernels?: string }).kernels).toBe('js');
   });
 
   it('selects by id or by family, keeps unavailable ones for the report, rejects unknown names', async () => {
     const entries = await discoverBackends(() => Promise.reject(new Error('absent')));
-    expect(selectBackends(entries, ['cpu']).map((e) => e.id)).toEqual(['cpu']);
+    expect(selectBackends(entries, ['cpu']).map((e) => e.id)).toEqual(['cpu:js', 'cpu:wasm-simd', 'cpu:wasm-relaxed']);
+    expect(selectBackends(entries, ['cpu:js']).map((e) => e.id)).toEqual(['cpu:js']);
     expect(selectBackends(entries, ['gpujs']).every((e) => e.id.startsWith('gpujs:'))).toBe(true);
     expect(selectBackends(entries, undefined)).toHaveLength(entries.length);
     expect(() => selectBackends(entries, ['metal'])).toThrow("unknown backend 'metal'");

@@ -1,5 +1,5 @@
 import type { Backend } from '@gated/core';
-import { CpuBackend } from '@gated/backend-cpu';
+import { CpuBackend, KERNEL_SET_NAMES, availableKernelSets, type KernelSetName } from '@gated/backend-cpu';
 import type { CellSpec } from './cells';
 import type { Pass } from './flops';
 import type { Measurement, RepetitionPlan, RunListener } from './measure';
@@ -95,7 +95,30 @@ function firstLine(error: unknown): string {
 }
 
 /**
- * The backend registry: `cpu` always, then every gpu.js mode, available or not.
+ * One `cpu:<kernel set>` entry per kernel set of `@gated/backend-cpu`, each with a note naming its
+ * kernel set and thread count. `--quick` runs `cpu:js` (the reference) and the set `auto` picks.
+ *
+ * @param available - the sets this engine runs (replaced in tests).
+ */
+export function cpuEntries(available: readonly KernelSetName[] = availableKernelSets()): BackendEntry[] {
+  const best = available[available.length - 1];
+  return KERNEL_SET_NAMES.map((kernels): BackendEntry => {
+    const id = `cpu:${kernels}`;
+    if (!available.includes(kernels)) {
+      return unavailable(
+        id,
+        kernels === 'wasm-relaxed'
+          ? 'this engine rejects relaxed SIMD (Node 20: run with --experimental-wasm-relaxed-simd, as scripts/bench.sh does)'
+          : 'this engine rejects WebAssembly SIMD',
+      );
+    }
+    const note = `kernels ${kernels}, 1 thread${kernels === best ? ' (what auto picks)' : ''}`;
+    return { id, available: true, quick: kernels === 'js' || kernels === best, note, create: () => new CpuBackend({ kernels }) };
+  });
+}
+
+/**
+ * The backend registry: every CPU kernel set, then every gpu.js mode, available or not, then onnxruntime.
  *
  * @param importGpujs - how to load `@gated/backend-gpujs` (replaced in tests).
  */
@@ -103,7 +126,7 @@ export async function discoverBackends(
   importGpujs: () => Promise<unknown> = () => import('@gated/backend-gpujs'),
   importOnnxruntime: () => Promise<unknown> = () => import('onnxruntime-node'),
 ): Promise<BackendEntry[]> {
-  return [{ id: 'cpu', available: true, quick: true, create: () => new CpuBackend() }, ...(await gpujsEntries(importGpujs)), await onnxruntimeEntry(importOnnxruntime)];
+  return [...cpuEntries(), ...(await gpujsEntries(importGpujs)), await onnxruntimeEntry(importOnnxruntime)];
 }
 
 /**

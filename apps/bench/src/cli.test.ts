@@ -28,7 +28,7 @@ describe('gated-bench end to end (tiny run on the CPU backend)', () => {
     expect(text).toContain('fwd+bwd');
     expect(text).toContain('not run: gpujs:headlessgl: no X display');
     // Progress in log mode: one line per figure on stderr.
-    expect(err.join('')).toMatch(/\[2\/2\] small · cpu · fwd\+bwd: GRU [0-9.]+ ms \(1 runs\), LSTM/);
+    expect(err.join('')).toMatch(/\[2\/2\] small · cpu · fwd\+bwd: GRU [0-9.,]+ ms \(1 runs\), LSTM/);
     const json = parseResults(readFileSync(join(dir, 'out', 'latest.json'), 'utf8'));
     expect(json.speed).toHaveLength(4);
     expect(json.machine.node).toBe(process.version);

@@ -10,6 +10,9 @@ import { Progress, type ProgressSink } from './progress';
 import { parameterTableText, speedTableText, workloadLegend } from './report';
 import { parseResults, type BenchResults } from './results';
 import { runBenchmark } from './run';
+import { measureWasmPeak, runSgemmBenchmark, sgemmTableText } from './sgemm';
+import { peerTableText, runPeers } from './peers';
+import { selectWorkloads } from './workloads';
 
 /** The streams and folder the CLI works with (replaced in tests). */
 export interface CliIo {
@@ -92,6 +95,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(USAGE);
     return 0;
   }
+  if (options.sgemm) {
+    const peak = await measureWasmPeak();
+    io.stdout.write(sgemmTableText(runSgemmBenchmark(), peak));
+    return 0;
+  }
   const report = options.json === '-' ? io.stderr : io.stdout;
   // Relative paths are taken from the repository root: under turbo, the process runs in apps/bench
   // and npm hides the folder the user typed the command in.
@@ -124,6 +132,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 2;
     }
     report.write(reportText(results));
+    if (options.peers && !options.skipSpeed) {
+      const peers = await runPeers(selectWorkloads(options.workloads), options.cells, options.passes, options.reps, results.speed, (line) =>
+        io.stderr.write(`peers: ${line}\n`),
+      );
+      report.write('\n' + peerTableText(peers.results, peers.notes));
+    }
     const outDir = here(options.outDir ?? 'bench-results');
     const json = JSON.stringify(results, null, 2) + '\n';
     const written: string[] = [];

@@ -32,6 +32,10 @@ export interface BenchOptions {
   /** Slowdown that fails `--compare`, as a fraction. */
   readonly threshold: number;
   readonly help: boolean;
+  /** Also time TensorFlow.js (cpu and wasm backends) on the same workloads and print ratios. */
+  readonly peers: boolean;
+  /** Print the sgemm table (GFLOP/s by shape and kernel set against the measured peak) instead. */
+  readonly sgemm: boolean;
   /** Which of the defaultable options the user set explicitly. */
   readonly explicit: ReadonlySet<'workloads' | 'cells' | 'passes' | 'backends'>;
 }
@@ -61,6 +65,10 @@ available backend. Prints both tables, writes bench-results/latest.json and benc
                         median is slower by more than --threshold (default 10%) or a count changed
   --current NEW.json    with --compare: compare this file instead of running the benchmark
   --threshold PCT       slowdown, in percent, that fails --compare (default 10)
+  --peers               also TensorFlow.js 4.22 (tfjs:cpu, tfjs:wasm) on the same single-layer
+                        workloads and passes, with the ratio to Gated's fastest CPU kernel set
+  --sgemm               only the sgemm table: GFLOP/s of the recurrent nets' products under each
+                        CPU kernel set, against the measured one-core WebAssembly SIMD peak
   --help                this text
 
 Relative paths are taken from the repository root (turbo runs the app inside apps/bench).
@@ -106,6 +114,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       current: { type: 'string' },
       threshold: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      sgemm: { type: 'boolean' },
+      peers: { type: 'boolean' },
     },
   });
   const quick = values.quick === true && values.full !== true;
@@ -139,6 +149,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     current: values.current,
     threshold: threshold / 100,
     help: values.help === true,
+    sgemm: values.sgemm === true,
+    peers: values.peers === true,
     explicit,
   };
 }

@@ -12,10 +12,15 @@ import {
   type LstmStepBackwardResult,
   type LstmStepResult,
   type MemoryInfo,
+  type RecurrentLayerBackwardArgs,
+  type RecurrentLayerBackwardResult,
+  type RecurrentLayerKernelArgs,
+  type RecurrentLayerKernelResult,
   type ReduceOp,
   type Shape,
   type TensorRef,
   type UnaryOp,
+  ValueError,
   sizeOfShape,
 } from '@gated/core';
 import { CpuStorage } from './cpu-storage';
@@ -26,13 +31,21 @@ import { matMul } from './kernels/matmul';
 import { concat, pad, permute, slice } from './kernels/layout';
 import { gather, scatterAdd } from './kernels/indexing';
 import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './kernels/recurrent';
+import { recurrentLayerBackward, recurrentLayerForward, savedShapes, type LayerProblem, type LayerWorkspace } from './kernels/recurrent-layer';
+import { JsWorkspace } from './kernels/js-workspace';
+import { checkCpuBackendOptions, resolveKernelSet, type CpuBackendOptions, type KernelSetName } from './kernel-sets';
+import { WasmKernels } from './wasm/wasm-kernels';
+import { WasmWorkspace } from './wasm/wasm-workspace';
+import { wasmMatMul } from './wasm/wasm-matmul';
 
 /**
- * The reference backend: every primitive and the fused GRU/LSTM step kernels on `Float32Array`, in
- * the calling thread.
+ * The CPU backend: every primitive, the fused GRU/LSTM step kernels and the whole-layer recurrent
+ * kernel on `Float32Array`, in the calling thread, with a choice of kernel sets ({@link KernelSetName}).
  *
- * @remarks Kernels live as plain functions over typed arrays in `kernels/<family>.ts`; this class
- * only allocates outputs, unwraps storage and keeps the memory count. Nothing is registered on import:
+ * @remarks Kernels live as plain functions over typed arrays in `kernels/<family>.ts` (the `js` set,
+ * the reference) and as a generated WebAssembly module in `wasm/` (the `wasm-simd` and
+ * `wasm-relaxed` sets: the sgemm under `matMul` and under the whole-layer kernel's products); this
+ * class only allocates outputs, unwraps storage and keeps the memory count. Nothing is registered on import:
  * pass an instance to `setBackend` or to a creation function's `backend` option.
  *
  * @example
@@ -59,6 +72,62 @@ export class CpuBackend implements Backend<CpuStorage> {
     this.#liveStorages -= 1;
     this.#liveBytes -= bytes;
   });
+  readonly #workspace: LayerWorkspace;
+  readonly #wasm: WasmKernels | null;
+
+  /** The kernel set this backend runs (see {@link KernelSetName}), fixed at construction. */
+  readonly kernels: KernelSetName;
+
+  /**
+   * @param options - `kernels`: the kernel set, or `auto` (the default) for the fastest this engine
+   * validates. An unknown key or value is a `ValueError` naming it.
+   */
+  constructor(options?: CpuBackendOptions) {
+    const checked = checkCpuBackendOptions(options);
+    const requested = checked.kernels ?? 'auto';
+    let kernels = resolveKernelSet(requested);
+    let wasm = CpuBackend.#prepared;
+    CpuBackend.#prepared = null;
+    if (kernels !== 'js' && wasm === null) {
+      try {
+        wasm = WasmKernels.create(kernels === 'wasm-relaxed');
+      } catch (error) {
+        // A browser's main thread refuses to compile a module over 4 KB synchronously.
+        if (requested !== 'auto') {
+          throw new ValueError(
+            `CpuBackend: the ${kernels} module cannot be compiled synchronously here (${String(error)}); use await CpuBackend.create({ kernels: '${kernels}' })`,
+          );
+        }
+        kernels = 'js';
+      }
+    }
+    this.kernels = kernels;
+    this.#wasm = kernels === 'js' ? null : wasm;
+    this.#workspace = this.#wasm === null ? new JsWorkspace() : new WasmWorkspace(this.#wasm);
+  }
+
+  static #prepared: WasmKernels | null = null;
+
+  /**
+   * Creates a backend, compiling the WebAssembly module asynchronously: the way to get the wasm
+   * kernel sets on a browser's main thread, where `new CpuBackend()` (synchronous compilation) falls
+   * back to `js` under `auto` and throws for an explicit wasm set.
+   *
+   * @example
+   * ```ts
+   * const backend = await CpuBackend.create(); // kernels: 'auto'
+   * ```
+   */
+  static async create(options?: CpuBackendOptions): Promise<CpuBackend> {
+    const kernels = resolveKernelSet(checkCpuBackendOptions(options).kernels ?? 'auto');
+    const wasm = kernels === 'js' ? null : await WasmKernels.instantiate(kernels === 'wasm-relaxed');
+    CpuBackend.#prepared = wasm;
+    try {
+      return new CpuBackend({ ...options, kernels });
+    } finally {
+      CpuBackend.#prepared = null;
+    }
+  }
 
   #allocate(size: number): CpuStorage {
     const values = new Float32Array(size);
@@ -175,9 +244,18 @@ export class CpuBackend implements Backend<CpuStorage> {
 
   // ---- linear algebra --------------------------------------------------------------------------
 
-  /** Batched `op(a) · op(b)` with broadcast batch dimensions. */
+  /**
+   * Batched `op(a) · op(b)` with broadcast batch dimensions: the wasm sgemm for a single product
+   * large enough to pay for the copies (with a wasm kernel set), else the JS kernel.
+   */
   matMul(a: TensorRef<CpuStorage>, b: TensorRef<CpuStorage>, transposeA: boolean, transposeB: boolean, outShape: Shape): CpuStorage {
     const out = this.#allocate(sizeOfShape(outShape));
+    if (
+      this.#wasm !== null &&
+      wasmMatMul(this.#wasm, a.storage.values('matMul'), a.shape, b.storage.values('matMul'), b.shape, transposeA, transposeB, out.values('matMul'), outShape)
+    ) {
+      return out;
+    }
     matMul(a.storage.values('matMul'), a.shape, b.storage.values('matMul'), b.shape, transposeA, transposeB, out.values('matMul'), outShape);
     return out;
   }
@@ -321,5 +399,63 @@ export class CpuBackend implements Backend<CpuStorage> {
       dcPrev.values('lstmStepBackward'),
     );
     return { dgates, dcPrev };
+  }
+
+  // ---- whole-layer recurrent kernel ---------------------------------------------------------------
+
+  #problem(args: RecurrentLayerKernelArgs<CpuStorage>, op: string): LayerProblem {
+    return {
+      cell: args.cell,
+      seqLen: args.seqLen,
+      batch: args.batch,
+      hiddenSize: args.hiddenSize,
+      weightHh: args.weightHh.values(op),
+      biasHh: args.biasHh === null ? null : args.biasHh.values(op),
+      mask: args.mask,
+    };
+  }
+
+  /** One layer and direction over all steps in one call, in a workspace reused across calls. */
+  recurrentLayer(args: RecurrentLayerKernelArgs<CpuStorage>): RecurrentLayerKernelResult<CpuStorage> {
+    const op = 'recurrentLayer';
+    const problem = this.#problem(args, op);
+    const storages: CpuStorage[] = [];
+    const allocate = (size: number) => {
+      const s = this.#allocate(size);
+      storages.push(s);
+      return s.values(op);
+    };
+    recurrentLayerForward(this.#workspace, problem, args.gx.values(op), args.h0.values(op), args.c0 === null ? null : args.c0.values(op), args.keepForBackward, allocate);
+    const [packed, ...saved] = storages;
+    const shapes = savedShapes(problem);
+    return { packed, saved: saved.map((storage, i) => ({ storage, shape: shapes[i] })) };
+  }
+
+  /** Backpropagation through time of {@link CpuBackend.recurrentLayer}. */
+  recurrentLayerBackward(args: RecurrentLayerBackwardArgs<CpuStorage>): RecurrentLayerBackwardResult<CpuStorage> {
+    const op = 'recurrentLayerBackward';
+    const problem = this.#problem(args, op);
+    const storages = new Map<Float32Array, CpuStorage>();
+    const allocate = (size: number) => {
+      const s = this.#allocate(size);
+      const values = s.values(op);
+      storages.set(values, s);
+      return values;
+    };
+    const grads = recurrentLayerBackward(
+      this.#workspace,
+      problem,
+      args.saved.map((s) => s.values(op)),
+      args.gradPacked.values(op),
+      allocate,
+    );
+    const own = (values: Float32Array | null) => (values === null ? null : (storages.get(values) as CpuStorage));
+    return {
+      gradGx: own(grads.gradGx) as CpuStorage,
+      gradH0: own(grads.gradH0) as CpuStorage,
+      gradC0: own(grads.gradC0),
+      gradWeightHh: own(grads.gradWeightHh) as CpuStorage,
+      gradBiasHh: own(grads.gradBiasHh),
+    };
   }
 }

@@ -153,3 +153,118 @@ export function lstmStepBackward(
     }
   }
 }
+
+/**
+ * First half of the reset-before GRU step (Cho et al. 2014, Keras `reset_after=False`), after the
+ * `[batch, 2·hiddenSize]` product `ghRz = h·W_rzᵀ + b_rz`: `r = σ(gx_r + ghRz_r)`,
+ * `z = σ(gx_z + ghRz_z)`. Writes `r | z` into columns 0‥2H of `saved` `[batch, 3·hiddenSize]` and
+ * `rh = r ⊙ h` `[batch, hiddenSize]`, the operand of the candidate's hidden product.
+ */
+export function gruResetBeforeGates(
+  gx: Float32Array,
+  ghRz: Float32Array,
+  h: Float32Array,
+  batch: number,
+  hiddenSize: number,
+  saved: Float32Array,
+  rh: Float32Array,
+): void {
+  const H = hiddenSize;
+  for (let b = 0; b < batch; b++) {
+    const g = b * 3 * H;
+    const q = b * 2 * H;
+    const o = b * H;
+    for (let j = 0; j < H; j++) {
+      const r = sigmoid(gx[g + j] + ghRz[q + j]);
+      saved[g + j] = r;
+      saved[g + H + j] = sigmoid(gx[g + H + j] + ghRz[q + H + j]);
+      rh[o + j] = r * h[o + j];
+    }
+  }
+}
+
+/**
+ * Second half of the reset-before GRU step, after `ghN = (r ⊙ h)·W_hnᵀ + b_hn` `[batch, hiddenSize]`:
+ * `n = tanh(gx_n + ghN)`, `h' = n + z ⊙ (h − n)`. Reads `z` from `saved` and writes `n` into its
+ * columns 2H‥3H.
+ */
+export function gruResetBeforeOutput(
+  gx: Float32Array,
+  ghN: Float32Array,
+  h: Float32Array,
+  batch: number,
+  hiddenSize: number,
+  hNext: Float32Array,
+  saved: Float32Array,
+): void {
+  const H = hiddenSize;
+  for (let b = 0; b < batch; b++) {
+    const g = b * 3 * H;
+    const o = b * H;
+    for (let j = 0; j < H; j++) {
+      const z = saved[g + H + j];
+      const n = Math.tanh(gx[g + 2 * H + j] + ghN[o + j]);
+      saved[g + 2 * H + j] = n;
+      hNext[o + j] = n + z * (h[o + j] - n);
+    }
+  }
+}
+
+/**
+ * First half of the reset-before GRU step backward, from `dh` (into `h'`), the previous `h` and
+ * `saved` = `r | z | n`: `dan = dh'(1 − z)(1 − n²)` and `daz = dh'(h − n) · z(1 − z)`. Writes `daz` and
+ * `dan` into columns H‥3H of `dgx` `[batch, 3·hiddenSize]` (column block 0, `dar`, needs
+ * `drh = dan·W_hn` first), `dan` alone into `dan` `[batch, hiddenSize]`, and `dhDirect = dh' ⊙ z`.
+ */
+export function gruResetBeforeBackwardGates(
+  dh: Float32Array,
+  h: Float32Array,
+  saved: Float32Array,
+  batch: number,
+  hiddenSize: number,
+  dgx: Float32Array,
+  dan: Float32Array,
+  dhDirect: Float32Array,
+): void {
+  const H = hiddenSize;
+  for (let b = 0; b < batch; b++) {
+    const g = b * 3 * H;
+    const o = b * H;
+    for (let j = 0; j < H; j++) {
+      const z = saved[g + H + j];
+      const n = saved[g + 2 * H + j];
+      const d = dh[o + j];
+      const an = d * (1 - z) * (1 - n * n);
+      dgx[g + H + j] = d * (h[o + j] - n) * z * (1 - z);
+      dgx[g + 2 * H + j] = an;
+      dan[o + j] = an;
+      dhDirect[o + j] = d * z;
+    }
+  }
+}
+
+/**
+ * Second half of the reset-before GRU step backward, after `drh = dan·W_hn` (the gradient reaching
+ * `r ⊙ h`): `dar = drh ⊙ h ⊙ r(1 − r)` into column block 0 of `dgx`, and `dhDirect += drh ⊙ r`.
+ */
+export function gruResetBeforeBackwardReset(
+  drh: Float32Array,
+  h: Float32Array,
+  saved: Float32Array,
+  batch: number,
+  hiddenSize: number,
+  dgx: Float32Array,
+  dhDirect: Float32Array,
+): void {
+  const H = hiddenSize;
+  for (let b = 0; b < batch; b++) {
+    const g = b * 3 * H;
+    const o = b * H;
+    for (let j = 0; j < H; j++) {
+      const r = saved[g + j];
+      const d = drh[o + j];
+      dgx[g + j] = d * h[o + j] * r * (1 - r);
+      dhDirect[o + j] += d * r;
+    }
+  }
+}

@@ -163,6 +163,82 @@ export interface LstmStepBackwardResult<S = unknown> {
 }
 
 /**
+ * The cells a whole-layer kernel ({@link Backend.recurrentLayer}) may be asked to run; the formulas are
+ * those of core's cells (`GRU_CELL`, `GRU_RESET_BEFORE_CELL`, `LSTM_CELL`), which define the numbers.
+ *
+ * - `gru`: PyTorch's GRU (gate order r, z, n; reset gate applied after the hidden matmul).
+ * - `gruResetBefore`: the GRU of Cho et al. 2014 / Keras `reset_after=False` (`(r ⊙ h)·W_hnᵀ`).
+ * - `lstm`: PyTorch's LSTM (gate order i, f, g, o).
+ */
+export type RecurrentLayerCell = 'gru' | 'gruResetBefore' | 'lstm';
+
+/** Arguments of the optional whole-layer recurrent kernel: one layer and one direction, all steps. */
+export interface RecurrentLayerKernelArgs<S = unknown> {
+  /** Which cell's formulas to run. */
+  readonly cell: RecurrentLayerCell;
+  /** Input projection of every step, `x·W_ihᵀ + b_ih`: `[seqLen, batch, gateCount·hiddenSize]`. */
+  readonly gx: S;
+  /** Initial hidden state: `[batch, hiddenSize]`. */
+  readonly h0: S;
+  /** Initial cell state `[batch, hiddenSize]` for `lstm`, else `null`. */
+  readonly c0: S | null;
+  /** `W_hh`: `[gateCount·hiddenSize, hiddenSize]`. */
+  readonly weightHh: S;
+  /** `b_hh`: `[gateCount·hiddenSize]`, or `null`. */
+  readonly biasHh: S | null;
+  /**
+   * Per-step validity `[seqLen, batch]` (row-major, host memory), `1` where step `t < length[b]`;
+   * `null` when every step is valid. Padding is never read: where `mask[t, b] = 0` the state is
+   * carried by selection (never by multiplying with 0, since `0 · NaN = NaN`) and the output is 0.
+   */
+  readonly mask: Float32Array | null;
+  readonly seqLen: number;
+  readonly batch: number;
+  readonly hiddenSize: number;
+  /** Whether to return what {@link Backend.recurrentLayerBackward} needs (false: inference). */
+  readonly keepForBackward: boolean;
+}
+
+/** Result of the whole-layer recurrent kernel. */
+export interface RecurrentLayerKernelResult<S = unknown> {
+  /**
+   * Packed `[seqLen + 1 (+ 1 for lstm), batch, hiddenSize]`: the output of every step (exactly `0`
+   * where masked), then the last valid hidden state, then (lstm) the last valid cell state.
+   */
+  readonly packed: S;
+  /**
+   * What the backward needs, in a layout private to the backend (core keeps these storages alive
+   * as saved tensors and hands them back unchanged); empty when `keepForBackward` is false.
+   */
+  readonly saved: readonly TensorRef<S>[];
+}
+
+/** Arguments of the whole-layer backward (backpropagation through time). */
+export interface RecurrentLayerBackwardArgs<S = unknown> extends RecurrentLayerKernelArgs<S> {
+  /** The `saved` storages the forward returned, in order. */
+  readonly saved: readonly S[];
+  /** Gradient with respect to the packed output, same shape as `packed`. */
+  readonly gradPacked: S;
+}
+
+/** Gradients of the whole-layer kernel. */
+export interface RecurrentLayerBackwardResult<S = unknown> {
+  /**
+   * Gradient with respect to `gx`: `[seqLen, batch, gateCount·hiddenSize]`, exactly `0` where the
+   * step is masked (even where `gx` there is NaN or infinite).
+   */
+  readonly gradGx: S;
+  /** Gradient with respect to `h0`: `[batch, hiddenSize]`. */
+  readonly gradH0: S;
+  /** Gradient with respect to `c0` (lstm), else `null`. */
+  readonly gradC0: S | null;
+  /** Gradient with respect to `W_hh`: `[gateCount·hiddenSize, hiddenSize]`. */
+  readonly gradWeightHh: S;
+  /** Gradient with respect to `b_hh` `[gateCount·hiddenSize]`, or `null` without bias. */
+  readonly gradBiasHh: S | null;
+}
+
+/**
  * A compute backend. Implement the required primitives; the fused recurrent kernels are optional,
  * and core falls back to a composition of primitives (same numbers, more kernel launches) when a
  * backend leaves them out.
@@ -262,6 +338,20 @@ export interface Backend<S = unknown> {
   lstmStep?(args: LstmStepArgs<S>): LstmStepResult<S>;
   /** Fused LSTM step backward; must match core's `lstmStepBackwardComposed`. */
   lstmStepBackward?(args: LstmStepBackwardArgs<S>): LstmStepBackwardResult<S>;
+
+  // ---- optional whole-layer recurrent kernel ------------------------------------------------------
+  /**
+   * Runs one layer and one direction of a recurrent network over all steps in one call (cuDNN's
+   * whole-sequence RNN call): the per-step hidden product, the gate math and the state updates.
+   * Core's per-step `recurrentLayer` path defines the numbers it must match. Core uses it only when
+   * the backend has both this and {@link Backend.recurrentLayerBackward}.
+   */
+  recurrentLayer?(args: RecurrentLayerKernelArgs<S>): RecurrentLayerKernelResult<S>;
+  /**
+   * Backpropagation through time for {@link Backend.recurrentLayer}: the gradients of `gx`, `h0`,
+   * `c0`, `W_hh` and `b_hh` (the last two as one product and one reduction over all steps).
+   */
+  recurrentLayerBackward?(args: RecurrentLayerBackwardArgs<S>): RecurrentLayerBackwardResult<S>;
 }
 
 /**
@@ -278,7 +368,14 @@ export type OptionalKernel = Exclude<{ [K in keyof Backend]-?: undefined extends
 export type OptionalMemoryHook = 'finalizationToken' | 'reclaim';
 
 // Keyed by OptionalKernel, so adding an optional method to Backend fails to compile until it is listed here.
-const optionalKernels: { readonly [K in OptionalKernel]: true } = { gruStep: true, gruStepBackward: true, lstmStep: true, lstmStepBackward: true };
+const optionalKernels: { readonly [K in OptionalKernel]: true } = {
+  gruStep: true,
+  gruStepBackward: true,
+  lstmStep: true,
+  lstmStepBackward: true,
+  recurrentLayer: true,
+  recurrentLayerBackward: true,
+};
 
 /** Every {@link OptionalKernel}, in the order the contract lists them. */
 export const OPTIONAL_KERNELS: readonly OptionalKernel[] = Object.keys(optionalKernels) as OptionalKernel[];

@@ -1,4 +1,4 @@
-import type { Backend, Shape, TensorRef } from '../backend/backend';
+import type { Backend, RecurrentLayerCell, Shape, TensorRef } from '../backend/backend';
 import type { Tensor } from '../tensor/tensor';
 import { add, mul, sub } from '../ops/binary';
 import { matmulTransposed } from '../ops/matmul';
@@ -94,6 +94,11 @@ export interface RecurrentCell {
   readonly gateCount: number;
   /** Whether the cell carries a cell state `c` besides `h` (LSTM). */
   readonly hasCellState: boolean;
+  /**
+   * The name under which a backend's whole-layer kernel ({@link Backend.recurrentLayer}) runs this
+   * cell; absent for a cell no backend knows, which then always takes the per-step path.
+   */
+  readonly layerKernel?: RecurrentLayerCell;
   /** One step on raw storages (the fast path). Must free every temporary it makes. */
   step(backend: Backend, args: CellStepArgs): CellStepResult;
   /** The backward of {@link RecurrentCell.step}. Must free every temporary it makes. */
@@ -133,6 +138,7 @@ export const GRU_CELL: RecurrentCell = {
   name: 'GRU',
   gateCount: 3,
   hasCellState: false,
+  layerKernel: 'gru',
   step(backend, { gx, h, weightHh, biasHh, batch, hiddenSize: H }) {
     const tmp = new Scratch(backend);
     try {
@@ -175,12 +181,14 @@ export const GRU_CELL: RecurrentCell = {
  * @remarks
  * `r = σ(gx_r + h·W_hrᵀ + b_hr)`, `z = σ(gx_z + h·W_hzᵀ + b_hz)`,
  * `n = tanh(gx_n + (r ⊙ h)·W_hnᵀ + b_hn)`, `h' = (1 − z) ⊙ n + z ⊙ h`.
- * No backend kernel exists for it; the step is composed from primitives.
+ * No fused step kernel exists for it: the per-step path composes it from primitives, and a backend
+ * with a whole-layer kernel runs it there as `gruResetBefore`.
  */
 export const GRU_RESET_BEFORE_CELL: RecurrentCell = {
   name: 'GRU',
   gateCount: 3,
   hasCellState: false,
+  layerKernel: 'gruResetBefore',
   step(backend, { gx, h, weightHh, biasHh, batch, hiddenSize: H }) {
     const tmp = new Scratch(backend);
     try {
@@ -265,6 +273,7 @@ export const LSTM_CELL: RecurrentCell = {
   name: 'LSTM',
   gateCount: 4,
   hasCellState: true,
+  layerKernel: 'lstm',
   step(backend, { gx, h, c, weightHh, biasHh, batch, hiddenSize: H }) {
     const tmp = new Scratch(backend);
     try {

@@ -1,4 +1,4 @@
-import type { Backend, TensorRef } from '../backend/backend';
+import type { Backend, RecurrentLayerCell, RecurrentLayerKernelArgs, TensorRef } from '../backend/backend';
 import { ShapeError, formatShape } from '../errors';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { fromStorage, type Tensor } from '../tensor/tensor';
@@ -71,6 +71,9 @@ export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): R
     );
   }
   const needsGrad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  if (cell.layerKernel !== undefined && backend.recurrentLayer !== undefined && backend.recurrentLayerBackward !== undefined) {
+    return wholeLayer(cell, cell.layerKernel, backend, args, inputs, needsGrad);
+  }
   const stateShape = [B, H];
   const gxRef = { storage: gx.storage(cell.name), shape: gx.shape };
   const w = weightHh.storage(cell.name);
@@ -178,6 +181,77 @@ export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): R
   const output = slice(out, [0, 0, 0], [T, B, H]);
   const hT = reshape(slice(out, [T, 0, 0], [1, B, H]), stateShape);
   const cT = c0 === null ? null : reshape(slice(out, [T + 1, 0, 0], [1, B, H]), stateShape);
+  return { output, h: hT, c: cT };
+}
+
+/**
+ * The whole-layer path of {@link recurrentLayer}: one backend call for the forward of all steps and one
+ * for their backward, recorded as the same single node with the same packed output.
+ */
+function wholeLayer(
+  cell: RecurrentCell,
+  kind: RecurrentLayerCell,
+  backend: Backend,
+  args: RecurrentLayerArgs,
+  inputs: readonly Tensor[],
+  needsGrad: boolean,
+): RecurrentLayerResult {
+  const { gx, h0, c0, biasHh, mask } = args;
+  const [T, B, GH] = gx.shape;
+  const H = h0.shape[1];
+  const name = cell.name;
+  const hasC = c0 !== null;
+  const hasBias = biasHh !== null;
+  // `layer` is [gx, h0, weightHh, c0?, biasHh?], the node's inputs in order.
+  const kernelArgs = (layer: readonly Tensor[], op: string): RecurrentLayerKernelArgs => ({
+    cell: kind,
+    gx: layer[0].storage(op),
+    h0: layer[1].storage(op),
+    c0: hasC ? layer[3].storage(op) : null,
+    weightHh: layer[2].storage(op),
+    biasHh: hasBias ? layer[hasC ? 4 : 3].storage(op) : null,
+    mask,
+    seqLen: T,
+    batch: B,
+    hiddenSize: H,
+    keepForBackward: needsGrad,
+  });
+  const forward = (backend.recurrentLayer as NonNullable<Backend['recurrentLayer']>)(kernelArgs(inputs, name));
+  // What the backward keeps is declared as the node's saved tensors, so scopes and disposal see it.
+  const kept = forward.saved.map((x) => fromStorage(backend, x.storage, x.shape));
+  const packedShape = [T + (hasC ? 2 : 1), B, H];
+  const out = record({
+    name: `${name}Layer`,
+    backend,
+    storage: forward.packed,
+    shape: packedShape,
+    inputs,
+    saved: kept,
+    // Backend-private activations: freed as soon as the backward has run (or at once without grad).
+    temporaries: kept,
+    attrs: { cell: name, kernel: kind, seqLen: T, batch: B, hiddenSize: H },
+    backward: needsGrad
+      ? (g, { inputs: layer, saved }) => {
+          const op = `${name} backward`;
+          const grads = (backend.recurrentLayerBackward as NonNullable<Backend['recurrentLayerBackward']>)({
+            ...kernelArgs(layer, op),
+            saved: saved.map((x) => x.storage(op)),
+            gradPacked: g.storage(op),
+          });
+          const result: (Tensor | null)[] = [
+            fromStorage(backend, grads.gradGx, [T, B, GH]),
+            fromStorage(backend, grads.gradH0, [B, H]),
+            fromStorage(backend, grads.gradWeightHh, [GH, H]),
+          ];
+          if (hasC) result.push(fromStorage(backend, grads.gradC0, [B, H]));
+          if (hasBias) result.push(fromStorage(backend, grads.gradBiasHh, [GH]));
+          return result;
+        }
+      : null,
+  });
+  const output = slice(out, [0, 0, 0], [T, B, H]);
+  const hT = reshape(slice(out, [T, 0, 0], [1, B, H]), [B, H]);
+  const cT = hasC ? reshape(slice(out, [T + 1, 0, 0], [1, B, H]), [B, H]) : null;
   return { output, h: hT, c: cT };
 }
 

@@ -7,7 +7,7 @@ import { gradcheck } from './gradcheck';
 // The suite itself: a case the backend cannot run is skipped with a reason (and refuses to run), a
 // declared kernel is really called, and a declaration that disagrees with the backend fails.
 
-const ALL_KERNELS: readonly OptionalKernel[] = ['gruStep', 'gruStepBackward', 'lstmStep', 'lstmStepBackward'];
+const ALL_KERNELS: readonly OptionalKernel[] = ['gruStep', 'gruStepBackward', 'lstmStep', 'lstmStepBackward', 'recurrentLayer', 'recurrentLayerBackward'];
 
 /** A CpuBackend with the named optional kernels removed (an own `undefined` hides the prototype method). */
 function cpuWithout(...missing: OptionalKernel[]): Backend {
@@ -36,8 +36,14 @@ describe('conformanceCases: optional kernels', () => {
       expect(c.skip).toMatch(/declares none of the optional kernels (gruStep, gruStepBackward|lstmStep, lstmStepBackward)/);
       expect(() => c.run()).toThrow(/skipped: the backend declares none/);
     }
+    const wholeLayer = find(cases, 'whole layer');
+    expect(wholeLayer).toHaveLength(3);
+    for (const c of wholeLayer) {
+      expect(c.skip).toMatch(/does not declare recurrentLayer, recurrentLayerBackward/);
+      expect(() => c.run()).toThrow(/skipped: the backend does not declare/);
+    }
     // Every other case runs: no skip anywhere else.
-    expect(cases.filter((c) => c.skip !== undefined)).toHaveLength(2);
+    expect(cases.filter((c) => c.skip !== undefined)).toHaveLength(5);
     await declarationCase(cases).run();
   });
 

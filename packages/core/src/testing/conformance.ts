@@ -8,6 +8,8 @@ import { tensor, uniform } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
 import * as ops from '../ops';
 import { gruStepBackwardComposed, gruStepComposed, lstmStepBackwardComposed, lstmStepComposed } from '../recurrent/steps';
+import { GRU_CELL, GRU_RESET_BEFORE_CELL, LSTM_CELL, type RecurrentCell } from '../recurrent/cells';
+import { recurrentLayer, recurrentLayerReference, type RecurrentLayerResult } from '../recurrent/recurrent-layer';
 import { gradcheck } from './gradcheck';
 import {
   Float64Tensor,
@@ -642,6 +644,7 @@ function recurrentCases(getBackend: () => Backend, extra: Tolerance, kernels: re
       }),
     );
   }
+  cases.push(...wholeLayerCases(getBackend, tol, declared));
   cases.push({
     group: 'kernels',
     name: `the backend implements exactly the optional kernels it declares (${kernels.length > 0 ? kernels.join(', ') : 'none'})`,
@@ -657,6 +660,73 @@ function recurrentCases(getBackend: () => Backend, extra: Tolerance, kernels: re
     },
   });
   return cases;
+}
+
+/**
+ * The whole-layer kernel (`recurrentLayer` / `recurrentLayerBackward`) of each cell, with lengths 4, 2
+ * and 0 over 4 steps, against core's op-by-op reference layer: outputs, final states and the
+ * gradients of every input. Skipped with the reason when the backend does not declare both kernels.
+ */
+function wholeLayerCases(getBackend: () => Backend, tol: Tolerance, declared: ReadonlySet<OptionalKernel>): ConformanceCase[] {
+  const [T, B, H] = [4, 3, 4];
+  const lengths = [4, 2, 0];
+  const mask = Float32Array.from({ length: T * B }, (_, i) => (Math.floor(i / B) < lengths[i % B] ? 1 : 0));
+  const cells: [string, RecurrentCell][] = [
+    ['GRU', GRU_CELL],
+    ['GRU (reset before)', GRU_RESET_BEFORE_CELL],
+    ['LSTM', LSTM_CELL],
+  ];
+  const names: OptionalKernel[] = ['recurrentLayer', 'recurrentLayerBackward'];
+  const missing = names.filter((n) => !declared.has(n));
+  const skip =
+    missing.length > 0 ? `the backend does not declare ${missing.join(', ')} (ConformanceOptions.kernels): core's per-step path runs in its place` : undefined;
+  return cells.map(([label, cell]): ConformanceCase => {
+    const name = `${label} whole layer (recurrentLayer, recurrentLayerBackward) with lengths against the op-by-op reference`;
+    return {
+      group: 'recurrent',
+      name,
+      skip,
+      run: () => {
+        if (skip !== undefined) throw new Error(`${name}: skipped: ${skip}`);
+        const backend = getBackend();
+        for (const n of names) if (typeof backend[n] !== 'function') throw new Error(`${name}: the backend declares ${n} but has no ${n} method`);
+        const gen = new Generator(91);
+        const G = cell.gateCount;
+        const leaf = (shape: number[]) => tensor(sample(gen, shape.reduce((a, b) => a * b, 1), 'any'), shape, { backend, requiresGrad: true });
+        const inputs = { gx: leaf([T, B, G * H]), h0: leaf([B, H]), c0: cell.hasCellState ? leaf([B, H]) : null, weightHh: leaf([G * H, H]), biasHh: leaf([G * H]) };
+        const weights = [leaf([T, B, H]), leaf([B, H]), leaf([B, H])].map((w) => w.detach());
+        const run = (layer: typeof recurrentLayer, counted: boolean) => {
+          let calls = 0;
+          const kernel = backend.recurrentLayer as NonNullable<Backend['recurrentLayer']>;
+          if (counted) {
+            Object.defineProperty(backend, 'recurrentLayer', {
+              configurable: true,
+              value: (args: Parameters<typeof kernel>[0]) => {
+                calls += 1;
+                return kernel.call(backend, args);
+              },
+            });
+          }
+          try {
+            const all = [inputs.gx, inputs.h0, inputs.weightHh, inputs.biasHh, ...(inputs.c0 === null ? [] : [inputs.c0])];
+            for (const t of all) t.grad = null;
+            const r: RecurrentLayerResult = layer(cell, { ...inputs, mask });
+            let loss = ops.add(ops.sum(ops.mul(r.output, weights[0])), ops.sum(ops.mul(r.h, weights[1])));
+            if (r.c !== null) loss = ops.add(loss, ops.sum(ops.mul(r.c, weights[2])));
+            loss.backward();
+            if (counted && calls !== 1) throw new Error(`${name}: recurrentLayer ran ${calls} times, expected once`);
+            const values = [r.output, r.h, ...(r.c === null ? [] : [r.c])].map((t) => t.dataSync());
+            return [...values, ...all.map((t) => (t.grad as Tensor).dataSync())];
+          } finally {
+            if (counted) delete (backend as { recurrentLayer?: unknown }).recurrentLayer;
+          }
+        };
+        const fast = run(recurrentLayer, true);
+        const reference = run(recurrentLayerReference, false);
+        fast.forEach((v, i) => assertClose(v, reference[i], tol, `${label} whole layer, tensor ${i}`));
+      },
+    };
+  });
 }
 
 // ---- autograd, errors, memory --------------------------------------------------------------

@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { build, type Options } from 'tsup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOLERANCE, assertClose } from '@gated/core/testing';
+import { CpuBackend } from './index';
+import { runLayerCheck, type LayerCheckValues } from '../browser/layer-check-scenario';
+import type { LayerCheckPageResult } from '../browser/layer-check';
+
+/**
+ * The browser check: `browser/layer-check.html` runs GRU and LSTM layers forward and backward and a
+ * 64³ product on `CpuBackend` in headless Chromium, with the `js` set and with the set `auto` picks
+ * there (a wasm one), compiled by `CpuBackend.create`; every number must match the `js` set here.
+ * The page's modules are built from source in `beforeAll`, so a stale `dist` can never pass.
+ */
+
+const CHROMIUM = process.env.GATED_CHROMIUM ?? '/usr/bin/chromium';
+const inCi = process.env.CI === 'true';
+const hasChromium = existsSync(CHROMIUM);
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox'];
+
+const packageDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const packagesDir = resolve(packageDir, '..');
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+
+async function buildPage(outDir: string): Promise<void> {
+  const module = (name: string, entry: string): Options => ({
+    config: false,
+    silent: true,
+    clean: false,
+    outDir,
+    entry: { [name]: entry },
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    external: [/^@gated\//],
+  });
+  await Promise.all([
+    build(module('gated-core', join(packagesDir, 'core/src/index.ts'))),
+    build(module('gated-backend-cpu', join(packageDir, 'src/index.ts'))),
+    build(module('layer-check', join(packageDir, 'browser/layer-check.ts'))),
+  ]);
+  copyFileSync(join(packageDir, 'browser/layer-check.html'), join(outDir, 'layer-check.html'));
+}
+
+async function serve(root: string): Promise<{ server: Server; origin: string }> {
+  const server = createServer((request, response) => {
+    const path = normalize(join(root, new URL(request.url ?? '/', 'http://127.0.0.1').pathname));
+    if (!path.startsWith(root) || !existsSync(path)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' });
+    response.end(readFileSync(path));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe.skipIf(!hasChromium && !inCi)(
+  `browser check: CpuBackend kernel sets in headless Chromium${hasChromium || inCi ? '' : ` (skipped locally: no Chromium at ${CHROMIUM})`}`,
+  () => {
+    let outDir = '';
+    let server: Server | null = null;
+    let origin = '';
+    let browser: Browser | null = null;
+    let reference: LayerCheckValues;
+
+    beforeAll(async () => {
+      if (!hasChromium) throw new Error(`CI=true makes the browser check mandatory, but there is no Chromium at ${CHROMIUM}`);
+      reference = runLayerCheck(new CpuBackend({ kernels: 'js' }));
+      outDir = mkdtempSync(join(tmpdir(), 'gated-cpu-browser-check-'));
+      await buildPage(outDir);
+      ({ server, origin } = await serve(outDir));
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
+      if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
+    });
+
+    it('js and the wasm set auto picks (compiled by CpuBackend.create) match the js set in Node', async () => {
+      if (browser === null) throw new Error('the browser did not start');
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
+      });
+      try {
+        await page.goto(`${origin}/layer-check.html`);
+        await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
+        const result = (await page.evaluate(() => window.__result)) as LayerCheckPageResult;
+        expect(result.error, problems.join('\n')).toBeNull();
+        expect(problems).toEqual([]);
+        const kernels = result.runs.map((r) => r.kernels);
+        expect(kernels[0]).toBe('js');
+        expect(['wasm-simd', 'wasm-relaxed']).toContain(kernels[1]);
+        // The main thread may refuse synchronous compilation (then `auto` falls back to js).
+        expect(['js', kernels[1]]).toContain(result.syncKernels);
+        for (const run of result.runs) {
+          expect(Object.keys(run.numbers)).toEqual(Object.keys(reference.numbers));
+          for (const [label, values] of Object.entries(run.numbers)) {
+            assertClose(values, reference.numbers[label], TOLERANCE.accumulation, `browser ${run.kernels} vs node js: ${label}`);
+          }
+        }
+        console.info(`browser check: new CpuBackend() on the main thread ran ${result.syncKernels}; CpuBackend.create() ran ${kernels[1]}`);
+      } finally {
+        await page.close();
+      }
+    });
+  },
+);
