@@ -1,12 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireOrSkip } from '../../../vitest.skip';
+import { CHROMIUM, chromiumAvailability, serveDirectory } from '../../../vitest.browser';
 import { TOLERANCE, assertClose } from '@gated/core/testing';
 import { CpuBackend } from './index';
 import { runLayerCheck, type LayerCheckValues } from '../browser/layer-check-scenario';
@@ -19,14 +20,10 @@ import type { LayerCheckPageResult } from '../browser/layer-check';
  * The page's modules are built from source in `beforeAll`, so a stale `dist` can never pass.
  */
 
-const CHROMIUM = process.env.GATED_CHROMIUM ?? '/usr/bin/chromium';
-const inCi = process.env.CI === 'true';
-const hasChromium = existsSync(CHROMIUM);
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox'];
 
 const packageDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const packagesDir = resolve(packageDir, '..');
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
 async function buildPage(outDir: string): Promise<void> {
   const module = (name: string, entry: string): Options => ({
@@ -48,23 +45,8 @@ async function buildPage(outDir: string): Promise<void> {
   copyFileSync(join(packageDir, 'browser/layer-check.html'), join(outDir, 'layer-check.html'));
 }
 
-async function serve(root: string): Promise<{ server: Server; origin: string }> {
-  const server = createServer((request, response) => {
-    const path = normalize(join(root, new URL(request.url ?? '/', 'http://127.0.0.1').pathname));
-    if (!path.startsWith(root) || !existsSync(path)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' });
-    response.end(readFileSync(path));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-describe.skipIf(!hasChromium && !inCi)(
-  `browser check: CpuBackend kernel sets in headless Chromium${hasChromium || inCi ? '' : ` (skipped locally: no Chromium at ${CHROMIUM})`}`,
-  () => {
+describe('browser check: CpuBackend kernel sets in headless Chromium', () => {
+    const runs = requireOrSkip('Chromium', chromiumAvailability());
     let outDir = '';
     let server: Server | null = null;
     let origin = '';
@@ -72,11 +54,11 @@ describe.skipIf(!hasChromium && !inCi)(
     let reference: LayerCheckValues;
 
     beforeAll(async () => {
-      if (!hasChromium) throw new Error(`CI=true makes the browser check mandatory, but there is no Chromium at ${CHROMIUM}`);
+      if (!runs) return;
       reference = runLayerCheck(new CpuBackend({ kernels: 'js' }));
       outDir = mkdtempSync(join(tmpdir(), 'gated-cpu-browser-check-'));
       await buildPage(outDir);
-      ({ server, origin } = await serve(outDir));
+      ({ server, origin } = await serveDirectory(outDir));
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     }, 120_000);
 
@@ -116,5 +98,4 @@ describe.skipIf(!hasChromium && !inCi)(
         await page.close();
       }
     });
-  },
-);
+  });

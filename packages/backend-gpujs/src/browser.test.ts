@@ -1,13 +1,13 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireOrSkip } from '../../../vitest.skip';
+import { CHROMIUM, chromiumAvailability, serveDirectory } from '../../../vitest.browser';
 import { CpuBackend } from '@gated/backend-cpu';
 import { TOLERANCE, assertClose } from '@gated/core/testing';
 import { browserBundle } from '../tsup.config';
@@ -21,8 +21,6 @@ import type { GruCheckPageResult } from '../browser/gru-check';
  * the same tsup options as `npm run build`, so a stale `dist` can never pass.
  */
 
-const CHROMIUM = process.env.GATED_CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 
 /**
  * WebGL without a GPU runs on SwiftShader. Chromium 156 still falls back to it unasked, but Chromium
@@ -34,11 +32,6 @@ const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--use-angle=swiftshade
 const packageDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const packagesDir = resolve(packageDir, '..');
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-};
 
 /** Builds the page and the modules its import map names into `outDir`. */
 async function buildPage(outDir: string): Promise<void> {
@@ -64,21 +57,6 @@ async function buildPage(outDir: string): Promise<void> {
   copyFileSync(join(packageDir, 'browser/gru-check.html'), join(outDir, 'gru-check.html'));
 }
 
-/** Serves `root` on 127.0.0.1 (a random port); `file://` would not load ES modules. */
-async function serve(root: string): Promise<{ server: Server; origin: string }> {
-  const server = createServer((request, response) => {
-    const path = normalize(join(root, new URL(request.url ?? '/', 'http://127.0.0.1').pathname));
-    if (!path.startsWith(root) || !existsSync(path)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' });
-    response.end(readFileSync(path));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
 /** Every number of a run, labelled, in a fixed order. */
 function numbersOf(values: GruCheckValues): [string, number[]][] {
   return [['output', values.output], ['hN', values.hN], ['loss', [values.loss]], ...Object.entries(values.gradients).map(([name, g]): [string, number[]] => [`grad ${name}`, g])];
@@ -98,10 +76,7 @@ function compareWithCpu(actual: GruCheckValues, expected: GruCheckValues): numbe
 }
 
 describe('browser check: a GRU on GpujsBackend in headless Chromium', () => {
-  const runs = requireOrSkip('Chromium', {
-    available: hasChromium,
-    reason: `no Chromium at ${CHROMIUM} (install Debian's chromium, or point GATED_CHROMIUM at a Chromium binary)`,
-  });
+  const runs = requireOrSkip('Chromium', chromiumAvailability());
   let outDir = '';
   let server: Server | null = null;
   let origin = '';
@@ -113,7 +88,7 @@ describe('browser check: a GRU on GpujsBackend in headless Chromium', () => {
     cpu = runGruCheck(new CpuBackend());
     outDir = mkdtempSync(join(tmpdir(), 'gated-browser-check-'));
     await buildPage(outDir);
-    ({ server, origin } = await serve(outDir));
+    ({ server, origin } = await serveDirectory(outDir));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 120_000);
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { classify, loadDigitClassifier } from '../mnist/main';
 import { appDirectory, buildWebDemo, defaultDemoModel, serve } from './site';
 import type { DigitDemoState } from './page/digit-demo';
 import { requireOrSkip } from '../../../../vitest.skip';
+import { CHROMIUM, chromiumAvailability } from '../../../../vitest.browser';
 
 /**
  * The browser check of the digit demo: the page is built (from the packages' sources, as the tests
@@ -20,8 +21,6 @@ import { requireOrSkip } from '../../../../vitest.skip';
  * computed are compared with the same model in Node, and a screenshot goes into the docs.
  */
 
-const CHROMIUM = process.env.GATED_CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const SCREENSHOT = resolve(appDirectory(), '..', '..', 'docs', 'examples', 'web-demo.png');
 /** Canvas pixels per digit pixel (280 / 28), and the brush the check draws with. */
 const CELL = 10;
@@ -44,10 +43,7 @@ function strokes(pixels: Float32Array): [number, number, number][] {
 }
 
 describe('browser check: the digit demo in headless Chromium', () => {
-  const runs = requireOrSkip('Chromium', {
-    available: hasChromium,
-    reason: `no Chromium at ${CHROMIUM} (install Debian's chromium, or point GATED_CHROMIUM at a Chromium binary)`,
-  });
+  const runs = requireOrSkip('Chromium', chromiumAvailability());
   let outDir = '';
   let server: Server | null = null;
   let origin = '';
