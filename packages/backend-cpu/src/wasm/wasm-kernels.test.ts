@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { skipWithReason } from '../../../../vitest.skip';
 import { readFileSync } from 'node:fs';
 import { TOLERANCE, assertClose } from '@gated/core/testing';
 import { KERNEL_SETS_UNDER_TEST } from '../kernel-sets-under-test';
@@ -88,6 +89,6 @@ for (const kernels of wasmSets) {
 
 if (wasmSets.length === 0) {
   describe('wasm sgemm', () => {
-    it.skip('skipped: this engine validates no WebAssembly SIMD module', () => {});
+    it('sgemm and the gate kernels', skipWithReason('this engine validates no WebAssembly SIMD module'), () => {});
   });
 }
