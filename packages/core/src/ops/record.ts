@@ -98,16 +98,11 @@ export function recordView(x: Tensor, shape: Shape): Tensor {
   const out = viewOf(x, shape, null);
   if (needsGrad) {
     out.requiresGrad = true;
-    // The view op is imported lazily through the context: a gradient is reshaped back with the
-    // same machinery, which keeps this file free of a dependency on ops/shape.
-    attachNode(out, 'reshape', [x], [], (g, { inputs }) => [viewBack(g, inputs[0].shape)]);
+    // The gradient of a view is the incoming gradient viewed back as the input's shape.
+    attachNode(out, 'reshape', [x], [], (g, { inputs }) => [recordView(g, inputs[0].shape)]);
   }
   emitOp('reshape', [x], out, { shape: [...shape] });
   return out;
-}
-
-function viewBack(g: Tensor, shape: Shape): Tensor {
-  return recordView(g, shape);
 }
 
 function attachNode(
