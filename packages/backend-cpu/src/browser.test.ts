@@ -46,56 +46,56 @@ async function buildPage(outDir: string): Promise<void> {
 }
 
 describe('browser check: CpuBackend kernel sets in headless Chromium', () => {
-    const runs = requireOrSkip('Chromium', chromiumAvailability());
-    let outDir = '';
-    let server: Server | null = null;
-    let origin = '';
-    let browser: Browser | null = null;
-    let reference: LayerCheckValues;
+  const runs = requireOrSkip('Chromium', chromiumAvailability());
+  let outDir = '';
+  let server: Server | null = null;
+  let origin = '';
+  let browser: Browser | null = null;
+  let reference: LayerCheckValues;
 
-    beforeAll(async () => {
-      if (!runs) return;
-      reference = runLayerCheck(new CpuBackend({ kernels: 'js' }));
-      outDir = mkdtempSync(join(tmpdir(), 'gated-cpu-browser-check-'));
-      await buildPage(outDir);
-      ({ server, origin } = await serveDirectory(outDir));
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    }, 120_000);
+  beforeAll(async () => {
+    if (!runs) return;
+    reference = runLayerCheck(new CpuBackend({ kernels: 'js' }));
+    outDir = mkdtempSync(join(tmpdir(), 'gated-cpu-browser-check-'));
+    await buildPage(outDir);
+    ({ server, origin } = await serveDirectory(outDir));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 120_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
-      if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
-    });
-
-    it('js and the wasm set auto picks (compiled by CpuBackend.create) match the js set in Node', async () => {
-      if (browser === null) throw new Error('the browser did not start');
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-      });
-      try {
-        await page.goto(`${origin}/layer-check.html`);
-        await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
-        const result = (await page.evaluate(() => window.__result)) as LayerCheckPageResult;
-        expect(result.error, problems.join('\n')).toBeNull();
-        expect(problems).toEqual([]);
-        const kernels = result.runs.map((r) => r.kernels);
-        expect(kernels[0]).toBe('js');
-        expect(['wasm-simd', 'wasm-relaxed']).toContain(kernels[1]);
-        // The main thread may refuse synchronous compilation (then `auto` falls back to js).
-        expect(['js', kernels[1]]).toContain(result.syncKernels);
-        for (const run of result.runs) {
-          expect(Object.keys(run.numbers)).toEqual(Object.keys(reference.numbers));
-          for (const [label, values] of Object.entries(run.numbers)) {
-            assertClose(values, reference.numbers[label], TOLERANCE.accumulation, `browser ${run.kernels} vs node js: ${label}`);
-          }
-        }
-        console.info(`browser check: new CpuBackend() on the main thread ran ${result.syncKernels}; CpuBackend.create() ran ${kernels[1]}`);
-      } finally {
-        await page.close();
-      }
-    });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
+    if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
   });
+
+  it('js and the wasm set auto picks (compiled by CpuBackend.create) match the js set in Node', async () => {
+    if (browser === null) throw new Error('the browser did not start');
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
+    });
+    try {
+      await page.goto(`${origin}/layer-check.html`);
+      await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
+      const result = (await page.evaluate(() => window.__result)) as LayerCheckPageResult;
+      expect(result.error, problems.join('\n')).toBeNull();
+      expect(problems).toEqual([]);
+      const kernels = result.runs.map((r) => r.kernels);
+      expect(kernels[0]).toBe('js');
+      expect(['wasm-simd', 'wasm-relaxed']).toContain(kernels[1]);
+      // The main thread may refuse synchronous compilation (then `auto` falls back to js).
+      expect(['js', kernels[1]]).toContain(result.syncKernels);
+      for (const run of result.runs) {
+        expect(Object.keys(run.numbers)).toEqual(Object.keys(reference.numbers));
+        for (const [label, values] of Object.entries(run.numbers)) {
+          assertClose(values, reference.numbers[label], TOLERANCE.accumulation, `browser ${run.kernels} vs node js: ${label}`);
+        }
+      }
+      console.info(`browser check: new CpuBackend() on the main thread ran ${result.syncKernels}; CpuBackend.create() ran ${kernels[1]}`);
+    } finally {
+      await page.close();
+    }
+  });
+});
