@@ -231,51 +231,89 @@ function gemm(relaxed, unroll) {
 
 const splat = (v) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
 
+/**
+ * The constants of the transcendental functions, held in locals set once at the top of each function
+ * that uses them ({@link constantLocals}): V8 materialises a \`v128.const\` with several instructions
+ * at every use inside a loop, while a local is a register or one load.
+ */
+const CONSTANTS = new Map();
+
+/** Whether the module being generated is the relaxed-SIMD build (set by {@link watSource}). */
+let relaxedBuild = false;
+/** A constant splat over 4 lanes (the bits of 1.0 and −0.0 double as 2⁰'s exponent bits and the sign mask). */
+function K(v) {
+  const key = Object.is(v, -0) ? '-0' : String(v);
+  if (!CONSTANTS.has(key)) CONSTANTS.set(key, { name: `$k${CONSTANTS.size}`, value: key });
+  return `(local.get ${CONSTANTS.get(key).name})`;
+}
+
 const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 
 /**
- * Statements that set `$te = exp($tx)` (clobbering `$tx`, `$tn`, `$tr`). Emitted inline at every use:
+ * Statements that set `$te = exp($tx)` (clobbering `$tx`, `$tn`, `$tr`, `$tq`). Emitted inline at every use:
  * V8 does not inline wasm calls, and a call per 4 lanes costs as much as the polynomial.
  */
 function expStatements() {
-  let p = splat(EXP_POLY[0]);
-  for (const c of EXP_POLY.slice(1)) p = `(f32x4.add (f32x4.mul ${p} (local.get $tr)) ${splat(c)})`;
+  // The polynomial by Estrin's scheme (three dependent multiply-adds, not Horner's five).
+  const [c0, c1, c2, c3, c4, c5] = EXP_POLY.map(K);
+  const r = '(local.get $tr)';
+  const r2 = '(local.get $tq)';
+  const m = (a, b, acc) => madd(relaxedBuild, a, b, acc);
+  const p = m(m(m(c0, r, c1), r2, m(c2, r, c3)), r2, m(c4, r, c5));
   return [
-    `(local.set $tx (f32x4.min (f32x4.max (local.get $tx) ${splat(-87.3)}) ${splat(88.3)}))`,
-    `(local.set $tn (f32x4.nearest (f32x4.mul (local.get $tx) ${splat(1.44269504088896341)})))`,
-    `(local.set $tr (f32x4.sub (f32x4.sub (local.get $tx) (f32x4.mul (local.get $tn) ${splat(0.693359375)})) (f32x4.mul (local.get $tn) ${splat(-2.12194440e-4)})))`,
-    `(local.set $te (f32x4.mul
-      (f32x4.add (f32x4.add (f32x4.mul ${p} (f32x4.mul (local.get $tr) (local.get $tr))) (local.get $tr)) ${splat(1)})
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $tn)) (i32x4.splat (i32.const 127))) (i32.const 23))))`,
+    // pmax / pmin are one instruction each (min / max need a NaN- and ±0-exact sequence); a NaN
+    // operand compares false and passes through.
+    `(local.set $tx (f32x4.pmin (f32x4.pmax (local.get $tx) ${K(-87.3)}) ${K(88.3)}))`,
+    // n = round(x·log2e), by adding and subtracting 1.5·2²³ (the float's rounding is the
+    // round-half-even of f32x4.nearest); the low bits of the biased sum are n itself, so 2ⁿ is
+    // (bits << 23) + (127 << 23) without a float→int conversion.
+    `(local.set $tn (f32x4.add (f32x4.mul (local.get $tx) ${K(1.44269504088896341)}) ${K(12582912)}))`,
+    `(local.set $te (i32x4.add (i32x4.shl (local.get $tn) (i32.const 23)) ${K(1)}))`,
+    `(local.set $tn (f32x4.sub (local.get $tn) ${K(12582912)}))`,
+    `(local.set $tr (f32x4.sub (f32x4.sub (local.get $tx) (f32x4.mul (local.get $tn) ${K(0.693359375)})) (f32x4.mul (local.get $tn) ${K(-2.12194440e-4)})))`,
+    `(local.set $tq (f32x4.mul (local.get $tr) (local.get $tr)))`,
+    `(local.set $te (f32x4.mul (f32x4.add ${m(p, r2, r)} ${K(1)}) (local.get $te)))`,
   ];
 }
 
 /** Statements that set `$<dest> = σ(x)`, `σ(x) = 1 / (1 + exp(−x))`. */
 function sigmoidTo(dest, x) {
-  return [`(local.set $tx (f32x4.neg ${x}))`, ...expStatements(), `(local.set $${dest} (f32x4.div ${splat(1)} (f32x4.add ${splat(1)} (local.get $te))))`];
+  return [`(local.set $tx (f32x4.neg ${x}))`, ...expStatements(), `(local.set $${dest} (f32x4.div ${K(1)} (f32x4.add ${K(1)} (local.get $te))))`];
 }
 
 /** Statements that set `$<dest> = tanh(x)` as `sign(x) · (1 − e)/(1 + e)` with `e = exp(−2|x|)`, which never overflows. */
 function tanhTo(dest, x) {
   return [
     `(local.set $ty ${x})`,
-    `(local.set $tx (f32x4.mul (f32x4.abs (local.get $ty)) ${splat(-2)}))`,
+    `(local.set $tx (f32x4.mul (f32x4.abs (local.get $ty)) ${K(-2)}))`,
     ...expStatements(),
     `(local.set $${dest} (v128.or
-      (f32x4.div (f32x4.sub ${splat(1)} (local.get $te)) (f32x4.add ${splat(1)} (local.get $te)))
-      (v128.and (local.get $ty) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))`,
+      (f32x4.div (f32x4.sub ${K(1)} (local.get $te)) (f32x4.add ${K(1)} (local.get $te)))
+      (v128.and (local.get $ty) ${K(-0)})))`,
   ];
 }
 
-const TEMPS = ['tx', 'ty', 'tn', 'tr', 'te'];
+const TEMPS = ['tx', 'ty', 'tn', 'tr', 'tq', 'te'];
+
+/** Declarations and initialisation of every {@link K} constant, for a function that uses them. */
+function constantLocals() {
+  const all = [...CONSTANTS.values()];
+  return {
+    declare: all.map((c) => `(local ${c.name} v128)`).join(' '),
+    init: all.map((c) => `(local.set ${c.name} ${splat(c.value)})`).join('\n    '),
+  };
+}
 
 function elementwise(name, to) {
+  const body = to('v', '(v128.load (local.get $x))').join('\n      ');
+  const k = constantLocals();
   return `
   (func (export "${name}") (param $x i32) (param $y i32) (param $count i32)
-    (local $v v128) ${TEMPS.map((t) => `(local $${t} v128)`).join(' ')}
+    (local $v v128) ${TEMPS.map((t) => `(local $${t} v128)`).join(' ')} ${k.declare}
+    ${k.init}
     (block $done (loop $next
       (br_if $done (i32.le_s (local.get $count) (i32.const 0)))
-      ${to('v', '(v128.load (local.get $x))').join('\n      ')}
+      ${body}
       (v128.store (local.get $y) (local.get $v))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $y (i32.add (local.get $y) (i32.const 16)))
@@ -310,9 +348,11 @@ function rowLoop(name, params, arrays, locals, body) {
         : `(local.set $${a} (i32.add (local.get $${a}) (i32.mul (local.get $hb) (i32.const ${arrays[a] - 1}))))`,
     )
     .join('\n      ');
+  const k = constantLocals();
   return `
   (func (export "${name}") ${ptrs.map((a) => `(param $${a} i32)`).join(' ')} ${params.map((p) => `(param $${p} i32)`).join(' ')}
-    (local $b i32) (local $j i32) (local $hb i32) ${[...locals, ...TEMPS].map((l) => `(local $${l} v128)`).join(' ')}
+    (local $b i32) (local $j i32) (local $hb i32) ${[...locals, ...TEMPS].map((l) => `(local $${l} v128)`).join(' ')} ${k.declare}
+    ${k.init}
     (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
     (block $rows (loop $row
       (br_if $rows (i32.ge_u (local.get $b) (local.get $B)))
@@ -338,7 +378,7 @@ const set = (n, v) => `(local.set $${n} ${v})`;
 const add = (a, b) => `(f32x4.add ${a} ${b})`;
 const sub = (a, b) => `(f32x4.sub ${a} ${b})`;
 const mul = (a, b) => `(f32x4.mul ${a} ${b})`;
-const one = splat(1);
+const one = K(1);
 
 function gateKernels() {
   const gruForward = rowLoop('gru_forward', ['B', 'H'], { gx: 3, gh: 3, bias: 0, h: 1, hNext: 1, saved: 4 }, ['r', 'z', 'n', 'ghn', 'hv'], [
@@ -418,6 +458,7 @@ export const GEMM_UNROLL = 1;
  * @returns {string}
  */
 export function watSource({ relaxed, unroll = GEMM_UNROLL }) {
+  relaxedBuild = relaxed;
   return `;; Generated by packages/backend-cpu/scripts/wasm-kernels.mjs (${relaxed ? 'relaxed SIMD' : 'SIMD128'}); do not edit.
 (module
   (memory (export "memory") 1)
