@@ -1,8 +1,10 @@
 // The WebAssembly kernels of @gated/backend-cpu, written as WebAssembly text (WAT) by a generator so
 // that the plain SIMD128 and the relaxed-SIMD builds come from one source: they differ only in how a
-// multiply-add is spelled. `build-wasm.mjs` assembles both with wabt (npm) and writes
-// `src/wasm/modules.generated.ts`; `src/wasm/modules.test.ts` regenerates them and checks that the
-// committed bytes are identical.
+// multiply-add is spelled. Each comes in two flavours of the memory it imports: shared (for the
+// worker threads, which instantiate the same module on the same memory) and not shared (where
+// SharedArrayBuffer is unavailable). `build-wasm.mjs` assembles the four with wabt (npm) and writes
+// `src/wasm/modules.generated.ts`; `src/wasm/wasm-kernels.test.ts` regenerates them and checks that the committed
+// bytes are identical.
 //
 // Memory layout: everything is addressed in bytes by the caller; the module owns no static data.
 // All floats are float32, matrices row-major. Exports:
@@ -15,6 +17,10 @@
 //                                       tile is a 128-byte scratch for edge tiles
 //   sigmoid(x, y, count), tanh(x, y, count)   element-wise, 4 lanes at a time
 //   gru_forward, gru_backward, lstm_forward, lstm_backward   the fused gate math of one step
+//   gru_layer_forward, lstm_layer_forward, gru_layer_backward, lstm_layer_backward
+//                                       the whole time loop of one layer for a block of batch rows
+//   colsum(a, rows, cols, lda, out)     column sums in float64 (bias gradients)
+//   vadd, select_rows, keep_rows, zero_invalid   row helpers of the layer loops
 //
 // The micro-kernel holds a 4×8 block of C in eight f32x4 accumulators; per step of k it loads two
 // vectors of the B panel and splats four values of the A panel (`v128.load32_splat`).
@@ -267,7 +273,7 @@ function expStatements() {
     // n = round(x·log2e), by adding and subtracting 1.5·2²³ (the float's rounding is the
     // round-half-even of f32x4.nearest); the low bits of the biased sum are n itself, so 2ⁿ is
     // (bits << 23) + (127 << 23) without a float→int conversion.
-    `(local.set $tn (f32x4.add (f32x4.mul (local.get $tx) ${K(1.44269504088896341)}) ${K(12582912)}))`,
+    `(local.set $tn (f32x4.add (f32x4.mul (local.get $tx) ${K(1.4426950408889634)}) ${K(12582912)}))`,
     `(local.set $te (i32x4.add (i32x4.shl (local.get $tn) (i32.const 23)) ${K(1)}))`,
     `(local.set $tn (f32x4.sub (local.get $tn) ${K(12582912)}))`,
     `(local.set $tr (f32x4.sub (f32x4.sub (local.get $tx) (f32x4.mul (local.get $tn) ${K(0.693359375)})) (f32x4.mul (local.get $tn) ${K(-2.12194440e-4)})))`,
@@ -350,7 +356,7 @@ function rowLoop(name, params, arrays, locals, body) {
     .join('\n      ');
   const k = constantLocals();
   return `
-  (func (export "${name}") ${ptrs.map((a) => `(param $${a} i32)`).join(' ')} ${params.map((p) => `(param $${p} i32)`).join(' ')}
+  (func $${name} (export "${name}") ${ptrs.map((a) => `(param $${a} i32)`).join(' ')} ${params.map((p) => `(param $${p} i32)`).join(' ')}
     (local $b i32) (local $j i32) (local $hb i32) ${[...locals, ...TEMPS].map((l) => `(local $${l} v128)`).join(' ')} ${k.declare}
     ${k.init}
     (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
@@ -381,11 +387,13 @@ const mul = (a, b) => `(f32x4.mul ${a} ${b})`;
 const one = K(1);
 
 function gateKernels() {
-  const gruForward = rowLoop('gru_forward', ['B', 'H'], { gx: 3, gh: 3, bias: 0, h: 1, hNext: 1, saved: 4 }, ['r', 'z', 'n', 'ghn', 'hv'], [
-    ...sigmoidTo('r', add(L('gx', 0), add(L('gh', 0), L('bias', 0)))),
-    ...sigmoidTo('z', add(L('gx', 1), add(L('gh', 1), L('bias', 1)))),
+  // `bx` is b_ih (zeros when gx already holds it), `bias` is b_hh: (gx + b_ih) + (gh + b_hh), PyTorch's order.
+  const gi = (k) => add(L('gx', k), L('bx', k));
+  const gruForward = rowLoop('gru_forward', ['B', 'H'], { gx: 3, gh: 3, bx: 0, bias: 0, h: 1, hNext: 1, saved: 4 }, ['r', 'z', 'n', 'ghn', 'hv'], [
+    ...sigmoidTo('r', add(gi(0), add(L('gh', 0), L('bias', 0)))),
+    ...sigmoidTo('z', add(gi(1), add(L('gh', 1), L('bias', 1)))),
     set('ghn', add(L('gh', 2), L('bias', 2))),
-    ...tanhTo('n', add(L('gx', 2), mul(g('r'), g('ghn')))),
+    ...tanhTo('n', add(gi(2), mul(g('r'), g('ghn')))),
     set('hv', L('h', 0)),
     S('hNext', 0, add(g('n'), mul(g('z'), sub(g('hv'), g('n'))))),
     S('saved', 0, g('r')),
@@ -410,11 +418,11 @@ function gateKernels() {
     S('dgh', 2, mul(g('dan'), g('r'))),
     S('dhDirect', 0, mul(g('d'), g('z'))),
   ].join('\n        '));
-  const lstmForward = rowLoop('lstm_forward', ['B', 'H'], { gx: 4, gh: 4, bias: 0, c: 1, hNext: 1, cNext: 1, saved: 5 }, ['i', 'f', 'gg', 'o', 'cn', 'tc'], [
-    ...sigmoidTo('i', add(L('gx', 0), add(L('gh', 0), L('bias', 0)))),
-    ...sigmoidTo('f', add(L('gx', 1), add(L('gh', 1), L('bias', 1)))),
-    ...tanhTo('gg', add(L('gx', 2), add(L('gh', 2), L('bias', 2)))),
-    ...sigmoidTo('o', add(L('gx', 3), add(L('gh', 3), L('bias', 3)))),
+  const lstmForward = rowLoop('lstm_forward', ['B', 'H'], { gx: 4, gh: 4, bx: 0, bias: 0, c: 1, hNext: 1, cNext: 1, saved: 5 }, ['i', 'f', 'gg', 'o', 'cn', 'tc'], [
+    ...sigmoidTo('i', add(gi(0), add(L('gh', 0), L('bias', 0)))),
+    ...sigmoidTo('f', add(gi(1), add(L('gh', 1), L('bias', 1)))),
+    ...tanhTo('gg', add(gi(2), add(L('gh', 2), L('bias', 2)))),
+    ...sigmoidTo('o', add(gi(3), add(L('gh', 3), L('bias', 3)))),
     set('cn', add(mul(g('f'), L('c', 0)), mul(g('i'), g('gg')))),
     ...tanhTo('tc', g('cn')),
     S('cNext', 0, g('cn')),
@@ -442,6 +450,228 @@ function gateKernels() {
   return [gruForward, gruBackward, lstmForward, lstmBackward].join('\n');
 }
 
+// ---- row helpers of the layer loops ---------------------------------------------------------------
+// Rows are R contiguous rows of H floats (H % 4 = 0); `mask` is the byte address of R float32 flags
+// (non-zero: the row's step is valid), or 0 when every row is valid.
+
+/** `(local.get $name)`. */
+const lg = (name) => `(local.get $${name})`;
+/** A counted loop `for ($i = 0; $i < limit; $i += step)` over `body` statements. */
+function forLoop(i, limit, step, body) {
+  return `(local.set $${i} (i32.const 0))
+    (block $${i}_done (loop $${i}_next
+      (br_if $${i}_done (i32.ge_u ${lg(i)} ${limit}))
+      ${body.join('\n      ')}
+      (local.set $${i} (i32.add ${lg(i)} ${step}))
+      (br $${i}_next)))`;
+}
+/** Whether row `$r` is valid: no mask, or a non-zero flag. */
+const validRow = `(i32.or (i32.eqz ${lg('mask')}) (f32.ne (f32.load (i32.add ${lg('mask')} (i32.shl ${lg('r')} (i32.const 2)))) (f32.const 0)))`;
+
+function rowHelpers() {
+  return `
+  ;; out[i] = a[i] + b[i] for count floats (a multiple of 4).
+  (func $vadd (export "vadd") (param $a i32) (param $b i32) (param $out i32) (param $count i32)
+    (local $i i32)
+    (local.set $count (i32.shl ${lg('count')} (i32.const 2)))
+    ${forLoop('i', lg('count'), '(i32.const 16)', [
+      `(v128.store (i32.add ${lg('out')} ${lg('i')}) (f32x4.add (v128.load (i32.add ${lg('a')} ${lg('i')})) (v128.load (i32.add ${lg('b')} ${lg('i')}))))`,
+    ])})
+
+  ;; Copies H floats from src to dst (rows of the layer loops).
+  (func $copy_row (param $src i32) (param $dst i32) (param $bytes i32)
+    (local $i i32)
+    ${forLoop('i', lg('bytes'), '(i32.const 16)', [`(v128.store (i32.add ${lg('dst')} ${lg('i')}) (v128.load (i32.add ${lg('src')} ${lg('i')})))`])})
+
+  ;; Zeroes bytes at dst.
+  (func $zero_row (param $dst i32) (param $bytes i32)
+    (local $i i32)
+    ${forLoop('i', lg('bytes'), '(i32.const 16)', [`(v128.store (i32.add ${lg('dst')} ${lg('i')}) (v128.const i32x4 0 0 0 0))`])})
+
+  ;; The state update of one step: a valid row takes the new state (next = fresh, out = fresh), a
+  ;; padded row carries the previous one (next = prev) and outputs exactly 0. out = 0: no output.
+  (func $select_rows (export "select_rows") (param $R i32) (param $H i32) (param $fresh i32) (param $prev i32) (param $next i32) (param $out i32) (param $mask i32)
+    (local $r i32) (local $hb i32) (local $o i32)
+    (local.set $hb (i32.shl ${lg('H')} (i32.const 2)))
+    ${forLoop('r', lg('R'), '(i32.const 1)', [
+      `(local.set $o (i32.mul ${lg('r')} ${lg('hb')}))`,
+      `(if ${validRow}
+        (then
+          (call $copy_row (i32.add ${lg('fresh')} ${lg('o')}) (i32.add ${lg('next')} ${lg('o')}) ${lg('hb')})
+          (if ${lg('out')} (then (call $copy_row (i32.add ${lg('fresh')} ${lg('o')}) (i32.add ${lg('out')} ${lg('o')}) ${lg('hb')}))))
+        (else
+          (call $copy_row (i32.add ${lg('prev')} ${lg('o')}) (i32.add ${lg('next')} ${lg('o')}) ${lg('hb')})
+          (if ${lg('out')} (then (call $zero_row (i32.add ${lg('out')} ${lg('o')}) ${lg('hb')})))))`,
+    ])})
+
+  ;; dst row = src row for every valid row (a padded row keeps dst: the gradient passes unchanged).
+  (func $keep_rows (export "keep_rows") (param $R i32) (param $H i32) (param $src i32) (param $dst i32) (param $mask i32)
+    (local $r i32) (local $hb i32) (local $o i32)
+    (local.set $hb (i32.shl ${lg('H')} (i32.const 2)))
+    ${forLoop('r', lg('R'), '(i32.const 1)', [
+      `(local.set $o (i32.mul ${lg('r')} ${lg('hb')}))`,
+      `(if ${validRow} (then (call $copy_row (i32.add ${lg('src')} ${lg('o')}) (i32.add ${lg('dst')} ${lg('o')}) ${lg('hb')})))`,
+    ])})
+
+  ;; Zeroes the rows (W floats each) of padded steps: their gate gradients are exactly 0.
+  (func $zero_invalid (export "zero_invalid") (param $R i32) (param $W i32) (param $ptr i32) (param $mask i32)
+    (local $r i32) (local $wb i32)
+    (if (i32.eqz ${lg('mask')}) (then (return)))
+    (local.set $wb (i32.shl ${lg('W')} (i32.const 2)))
+    ${forLoop('r', lg('R'), '(i32.const 1)', [
+      `(if (i32.eqz ${validRow}) (then (call $zero_row (i32.add ${lg('ptr')} (i32.mul ${lg('r')} ${lg('wb')})) ${lg('wb')})))`,
+    ])})`;
+}
+
+// ---- whole-layer loops: one layer and direction, all steps, for a block of R batch rows ----------
+// Every pointer is a byte address already offset to the block's first row; per step a pointer
+// advances by B rows of its array (B: the whole batch), so that threads owning disjoint row blocks
+// run the same loop on the same arrays with no synchronisation (each row's recurrence is its own).
+// Input form (I > 0): the step's input projection is computed into the R×G·H scratch `gx` by the
+// sgemm from `x` (rows of I floats) and W_ih packed transposed at `wip`; gx form (I = 0): `gx` walks
+// the precomputed projection. `wp` is W_hh packed transposed (forward) or as is (backward).
+
+function layerKernels() {
+  const params = (names) => names.map((n) => `(param $${n} i32)`).join(' ');
+  const locals = (names) => names.map((n) => `(local $${n} i32)`).join(' ');
+  const advance = (pairs) => pairs.map(([p, st]) => `(local.set $${p} (i32.add ${lg(p)} ${lg(st)}))`).join('\n      ');
+  const rewind = (pairs) => pairs.map(([p, st]) => `(local.set $${p} (i32.sub ${lg(p)} ${lg(st)}))`).join('\n      ');
+  const toLast = (pairs) => pairs.map(([p, st]) => `(local.set $${p} (i32.add ${lg(p)} (i32.mul ${lg(st)} (i32.sub ${lg('T')} (i32.const 1)))))`).join('\n    ');
+  /** Strides in bytes of B rows of `w` floats, w a multiple of H. */
+  const stride = (name, w) => `(local.set $${name} (i32.mul ${lg('B')} (i32.shl (i32.mul ${lg('H')} (i32.const ${w})) (i32.const 2))))`;
+  const projection = (G) => `(if ${lg('I')}
+        (then (call $gemm ${lg('R')} (i32.mul ${lg('H')} (i32.const ${G})) ${lg('I')} ${lg('x')} ${lg('I')} (i32.const 1) ${lg('wip')} ${lg('gx')} (i32.mul ${lg('H')} (i32.const ${G})) (i32.const 0) ${lg('pa')} ${lg('tile')})))`;
+  const hidden = (G) => `(call $gemm ${lg('R')} (i32.mul ${lg('H')} (i32.const ${G})) ${lg('H')} ${lg('hs')} ${lg('H')} (i32.const 1) ${lg('wp')} ${lg('gh')} (i32.mul ${lg('H')} (i32.const ${G})) (i32.const 0) ${lg('pa')} ${lg('tile')})`;
+  const forwardPrologue = (G, S) => `${stride('sh', 1)}
+    ${stride('ss', S)}
+    (local.set $sx (i32.mul ${lg('B')} (i32.shl ${lg('I')} (i32.const 2))))
+    (local.set $sg (if (result i32) ${lg('I')} (then (i32.const 0)) (else (i32.mul ${lg('B')} (i32.shl (i32.mul ${lg('H')} (i32.const ${G})) (i32.const 2))))))
+    (local.set $sm (if (result i32) ${lg('mask')} (then (i32.shl ${lg('B')} (i32.const 2))) (else (i32.const 0))))`;
+  const gruForward = `
+  (func (export "gru_layer_forward") ${params(['T', 'B', 'R', 'H', 'I', 'x', 'wip', 'gx', 'bx', 'wp', 'bh', 'hs', 'saved', 'out', 'mask', 'gh', 'hn', 'pa', 'tile'])}
+    ${locals(['t', 'sh', 'ss', 'sx', 'sg', 'sm', 'next'])}
+    ${forwardPrologue(3, 4)}
+    ${forLoop('t', lg('T'), '(i32.const 1)', [
+      projection(3),
+      hidden(3),
+      `(call $gru_forward ${lg('gx')} ${lg('gh')} ${lg('bx')} ${lg('bh')} ${lg('hs')} ${lg('hn')} ${lg('saved')} ${lg('R')} ${lg('H')})`,
+      `(local.set $next (i32.add ${lg('hs')} ${lg('sh')}))`,
+      `(call $select_rows ${lg('R')} ${lg('H')} ${lg('hn')} ${lg('hs')} ${lg('next')} ${lg('out')} ${lg('mask')})`,
+      advance([['x', 'sx'], ['gx', 'sg'], ['hs', 'sh'], ['saved', 'ss'], ['out', 'sh'], ['mask', 'sm']]),
+    ])})`;
+  const lstmForward = `
+  (func (export "lstm_layer_forward") ${params(['T', 'B', 'R', 'H', 'I', 'x', 'wip', 'gx', 'bx', 'wp', 'bh', 'hs', 'cs', 'saved', 'out', 'mask', 'gh', 'hn', 'cn', 'pa', 'tile'])}
+    ${locals(['t', 'sh', 'ss', 'sx', 'sg', 'sm', 'next'])}
+    ${forwardPrologue(4, 5)}
+    ${forLoop('t', lg('T'), '(i32.const 1)', [
+      projection(4),
+      hidden(4),
+      `(call $lstm_forward ${lg('gx')} ${lg('gh')} ${lg('bx')} ${lg('bh')} ${lg('cs')} ${lg('hn')} ${lg('cn')} ${lg('saved')} ${lg('R')} ${lg('H')})`,
+      `(local.set $next (i32.add ${lg('hs')} ${lg('sh')}))`,
+      `(call $select_rows ${lg('R')} ${lg('H')} ${lg('hn')} ${lg('hs')} ${lg('next')} ${lg('out')} ${lg('mask')})`,
+      `(local.set $next (i32.add ${lg('cs')} ${lg('sh')}))`,
+      `(call $select_rows ${lg('R')} ${lg('H')} ${lg('cn')} ${lg('cs')} ${lg('next')} (i32.const 0) ${lg('mask')})`,
+      advance([['x', 'sx'], ['gx', 'sg'], ['hs', 'sh'], ['cs', 'sh'], ['saved', 'ss'], ['out', 'sh'], ['mask', 'sm']]),
+    ])})`;
+  const backwardPrologue = (G, S, pairs) => `${stride('sh', 1)}
+    ${stride('ss', S)}
+    ${stride('sg', G)}
+    (local.set $sm (if (result i32) ${lg('mask')} (then (i32.shl ${lg('B')} (i32.const 2))) (else (i32.const 0))))
+    ${toLast(pairs)}`;
+  const gruPairs = [['dout', 'sh'], ['hs', 'sh'], ['saved', 'ss'], ['dgx', 'sg'], ['dgh', 'sg'], ['mask', 'sm']];
+  const gruBackward = `
+  (func (export "gru_layer_backward") ${params(['T', 'B', 'R', 'H', 'dout', 'hs', 'saved', 'wp', 'dgx', 'dgh', 'dh', 'dtot', 'direct', 'mask', 'pa', 'tile'])}
+    ${locals(['t', 'sh', 'ss', 'sg', 'sm', 'GH'])}
+    (local.set $GH (i32.mul ${lg('H')} (i32.const 3)))
+    ${backwardPrologue(3, 4, gruPairs)}
+    ${forLoop('t', lg('T'), '(i32.const 1)', [
+      `(call $vadd ${lg('dout')} ${lg('dh')} ${lg('dtot')} (i32.mul ${lg('R')} ${lg('H')}))`,
+      `(call $gru_backward ${lg('dtot')} ${lg('hs')} ${lg('saved')} ${lg('dgx')} ${lg('dgh')} ${lg('direct')} ${lg('R')} ${lg('H')})`,
+      `(call $zero_invalid ${lg('R')} ${lg('GH')} ${lg('dgx')} ${lg('mask')})`,
+      `(call $zero_invalid ${lg('R')} ${lg('GH')} ${lg('dgh')} ${lg('mask')})`,
+      `(call $gemm ${lg('R')} ${lg('H')} ${lg('GH')} ${lg('dgh')} ${lg('GH')} (i32.const 1) ${lg('wp')} ${lg('direct')} ${lg('H')} (i32.const 1) ${lg('pa')} ${lg('tile')})`,
+      `(call $keep_rows ${lg('R')} ${lg('H')} ${lg('direct')} ${lg('dh')} ${lg('mask')})`,
+      rewind(gruPairs),
+    ])})`;
+  const lstmPairs = [['dout', 'sh'], ['cs', 'sh'], ['saved', 'ss'], ['dg', 'sg'], ['mask', 'sm']];
+  const lstmBackward = `
+  (func (export "lstm_layer_backward") ${params(['T', 'B', 'R', 'H', 'dout', 'cs', 'saved', 'wp', 'dg', 'dh', 'dc', 'dtot', 'direct', 'dcprev', 'mask', 'pa', 'tile'])}
+    ${locals(['t', 'sh', 'ss', 'sg', 'sm', 'GH'])}
+    (local.set $GH (i32.mul ${lg('H')} (i32.const 4)))
+    ${backwardPrologue(4, 5, lstmPairs)}
+    ${forLoop('t', lg('T'), '(i32.const 1)', [
+      `(call $vadd ${lg('dout')} ${lg('dh')} ${lg('dtot')} (i32.mul ${lg('R')} ${lg('H')}))`,
+      `(call $lstm_backward ${lg('dtot')} ${lg('dc')} ${lg('cs')} ${lg('saved')} ${lg('dg')} ${lg('dcprev')} ${lg('R')} ${lg('H')})`,
+      `(call $zero_invalid ${lg('R')} ${lg('GH')} ${lg('dg')} ${lg('mask')})`,
+      `(call $keep_rows ${lg('R')} ${lg('H')} ${lg('dcprev')} ${lg('dc')} ${lg('mask')})`,
+      `(call $gemm ${lg('R')} ${lg('H')} ${lg('GH')} ${lg('dg')} ${lg('GH')} (i32.const 1) ${lg('wp')} ${lg('direct')} ${lg('H')} (i32.const 0) ${lg('pa')} ${lg('tile')})`,
+      `(call $keep_rows ${lg('R')} ${lg('H')} ${lg('direct')} ${lg('dh')} ${lg('mask')})`,
+      rewind(lstmPairs),
+    ])})`;
+  return [gruForward, lstmForward, gruBackward, lstmBackward].join('\n');
+}
+
+// ---- column sums (the bias gradients), float64 accumulation -------------------------------------
+
+/** Statements summing `width` (16 or 4) columns over all rows into f64x2 accumulators, then storing them as float32. */
+function colsumBlock(width) {
+  const vecs = width / 4;
+  const accs = Array.from({ length: 2 * vecs }, (_, i) => `$d${i}`);
+  const lines = [...accs.map((a) => `(local.set ${a} (v128.const i64x2 0 0))`), `(local.set $p (i32.add ${lg('a')} (i32.shl ${lg('j')} (i32.const 2))))`, `(local.set $i (i32.const 0))`];
+  const body = [];
+  for (let v = 0; v < vecs; v++) {
+    body.push(`(local.set $v (v128.load offset=${16 * v} ${lg('p')}))`);
+    body.push(`(local.set $d${2 * v} (f64x2.add (local.get $d${2 * v}) (f64x2.promote_low_f32x4 ${lg('v')})))`);
+    body.push(`(local.set $d${2 * v + 1} (f64x2.add (local.get $d${2 * v + 1}) (f64x2.promote_low_f32x4 (i8x16.shuffle ${lanes([2, 3, 0, 1])} ${lg('v')} ${lg('v')}))))`);
+  }
+  lines.push(`(block $rows_done (loop $rows_next
+        (br_if $rows_done (i32.ge_u ${lg('i')} ${lg('rows')}))
+        ${body.join('\n        ')}
+        (local.set $p (i32.add ${lg('p')} ${lg('lda')}))
+        (local.set $i (i32.add ${lg('i')} (i32.const 1)))
+        (br $rows_next)))`);
+  for (let v = 0; v < vecs; v++) {
+    lines.push(
+      `(v128.store offset=${16 * v} (i32.add ${lg('out')} (i32.shl ${lg('j')} (i32.const 2))) (i8x16.shuffle ${lanes([0, 1, 4, 5])} (f32x4.demote_f64x2_zero (local.get $d${2 * v})) (f32x4.demote_f64x2_zero (local.get $d${2 * v + 1}))))`,
+    );
+  }
+  return lines;
+}
+
+function colsum() {
+  return `
+  ;; out[j] = Σ_i A[i, j] for j < cols, A row-major with row stride lda floats; float64 sums.
+  (func (export "colsum") (param $a i32) (param $rows i32) (param $cols i32) (param $lda i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $p i32) (local $v v128) (local $s f64)
+    ${Array.from({ length: 8 }, (_, i) => `(local $d${i} v128)`).join(' ')}
+    (local.set $lda (i32.shl ${lg('lda')} (i32.const 2)))
+    (block $b16_done (loop $b16
+      (br_if $b16_done (i32.gt_u (i32.add ${lg('j')} (i32.const 16)) ${lg('cols')}))
+      ${colsumBlock(16).join('\n      ')}
+      (local.set $j (i32.add ${lg('j')} (i32.const 16)))
+      (br $b16)))
+    (block $b4_done (loop $b4
+      (br_if $b4_done (i32.gt_u (i32.add ${lg('j')} (i32.const 4)) ${lg('cols')}))
+      ${colsumBlock(4).join('\n      ')}
+      (local.set $j (i32.add ${lg('j')} (i32.const 4)))
+      (br $b4)))
+    (block $b1_done (loop $b1
+      (br_if $b1_done (i32.ge_u ${lg('j')} ${lg('cols')}))
+      (local.set $s (f64.const 0))
+      (local.set $p (i32.add ${lg('a')} (i32.shl ${lg('j')} (i32.const 2))))
+      ${forLoop('i', lg('rows'), '(i32.const 1)', [
+        `(local.set $s (f64.add ${lg('s')} (f64.promote_f32 (f32.load ${lg('p')}))))`,
+        `(local.set $p (i32.add ${lg('p')} ${lg('lda')}))`,
+      ])}
+      (f32.store (i32.add ${lg('out')} (i32.shl ${lg('j')} (i32.const 2))) (f32.demote_f64 ${lg('s')}))
+      (local.set $j (i32.add ${lg('j')} (i32.const 1)))
+      (br $b1))))`;
+}
+
+/** Pages (64 KiB) of the memory the module imports: its initial size, and the most it may grow to (2 GiB). */
+export const MEMORY_INITIAL_PAGES = 1;
+export const MEMORY_MAXIMUM_PAGES = 32768;
+
 /**
  * How many steps of k one pass of the micro-kernel's loop runs. Measured (V8 11.3, x64): unrolling by
  * 2 or 4 runs at about half the speed of 1, probably from register pressure (eight accumulators, two
@@ -452,21 +682,24 @@ export const GEMM_UNROLL = 1;
 /**
  * The WAT source of the kernel module.
  *
- * @param {{ relaxed: boolean, unroll?: number }} options - `relaxed`: multiply-adds as
- *   `f32x4.relaxed_madd`; `unroll`: the k unrolling of the micro-kernel (for experiments; the built
- *   modules use {@link GEMM_UNROLL}).
+ * @param {{ relaxed: boolean, shared?: boolean, unroll?: number }} options - `relaxed`: multiply-adds
+ *   as `f32x4.relaxed_madd`; `shared`: import a shared memory (for worker threads); `unroll`: the k
+ *   unrolling of the micro-kernel (for experiments; the built modules use {@link GEMM_UNROLL}).
  * @returns {string}
  */
-export function watSource({ relaxed, unroll = GEMM_UNROLL }) {
+export function watSource({ relaxed, shared = false, unroll = GEMM_UNROLL }) {
   relaxedBuild = relaxed;
-  return `;; Generated by packages/backend-cpu/scripts/wasm-kernels.mjs (${relaxed ? 'relaxed SIMD' : 'SIMD128'}); do not edit.
+  return `;; Generated by packages/backend-cpu/scripts/wasm-kernels.mjs (${relaxed ? 'relaxed SIMD' : 'SIMD128'}, ${shared ? 'shared' : 'own'} memory); do not edit.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory ${MEMORY_INITIAL_PAGES} ${MEMORY_MAXIMUM_PAGES}${shared ? ' shared' : ''}))
 ${packA()}
 ${packB()}
 ${gemm(relaxed, unroll)}
 ${transcendentals()}
 ${gateKernels()}
+${rowHelpers()}
+${layerKernels()}
+${colsum()}
 )
 `;
 }

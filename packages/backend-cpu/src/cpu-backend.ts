@@ -31,12 +31,14 @@ import { matMul } from './kernels/matmul';
 import { concat, pad, permute, slice } from './kernels/layout';
 import { gather, scatterAdd } from './kernels/indexing';
 import { gruStep, gruStepBackward, lstmStep, lstmStepBackward } from './kernels/recurrent';
-import { recurrentLayerBackward, recurrentLayerForward, savedShapes, type LayerProblem, type LayerWorkspace } from './kernels/recurrent-layer';
+import { recurrentLayerBackward, recurrentLayerForward, savedShapes, type LayerInput, type LayerProblem, type LayerWorkspace } from './kernels/recurrent-layer';
 import { JsWorkspace } from './kernels/js-workspace';
-import { checkCpuBackendOptions, resolveKernelSet, type CpuBackendOptions, type KernelSetName } from './kernel-sets';
+import { MAX_AUTO_THREADS, checkCpuBackendOptions, resolveKernelSet, type CpuBackendOptions, type KernelSetName } from './kernel-sets';
 import { WasmKernels } from './wasm/wasm-kernels';
 import { WasmWorkspace } from './wasm/wasm-workspace';
 import { wasmMatMul } from './wasm/wasm-matmul';
+import { KernelThreads } from './wasm/thread-pool';
+import { WasmLayer, wasmLayerRuns } from './wasm/wasm-layer';
 
 /**
  * The CPU backend: every primitive, the fused GRU/LSTM step kernels and the whole-layer recurrent
@@ -74,6 +76,8 @@ export class CpuBackend implements Backend<CpuStorage> {
   });
   readonly #workspace: LayerWorkspace;
   readonly #wasm: WasmKernels | null;
+  readonly #threads: KernelThreads | null;
+  readonly #layer: WasmLayer | null;
 
   /** The kernel set this backend runs (see {@link KernelSetName}), fixed at construction. */
   readonly kernels: KernelSetName;
@@ -104,6 +108,36 @@ export class CpuBackend implements Backend<CpuStorage> {
     this.kernels = kernels;
     this.#wasm = kernels === 'js' ? null : wasm;
     this.#workspace = this.#wasm === null ? new JsWorkspace() : new WasmWorkspace(this.#wasm);
+    this.#threads = this.#wasm === null ? null : new KernelThreads(this.#wasm, checked.threads ?? 'auto', MAX_AUTO_THREADS);
+    this.#layer = this.#wasm === null ? null : new WasmLayer(this.#wasm, this.#threads as KernelThreads);
+  }
+
+  /**
+   * The threads the kernels run on now, the calling thread included: 1 for the `js` set, where
+   * `SharedArrayBuffer` is unavailable, or with `threads: 1`; with more allowed, 1 until the worker
+   * threads have started (at the first call large enough to use them, or {@link CpuBackend.startThreads}).
+   */
+  get threads(): number {
+    return this.#threads?.running ?? 1;
+  }
+
+  /**
+   * Starts the worker threads now rather than at the first large call, and resolves to the number of
+   * threads then running (1 where none can start).
+   *
+   * @example
+   * ```ts
+   * const backend = new CpuBackend({ threads: 2 });
+   * console.log(await backend.startThreads()); // 2 where SharedArrayBuffer and a wasm set are available
+   * ```
+   */
+  startThreads(): Promise<number> {
+    return this.#threads?.start() ?? Promise.resolve(1);
+  }
+
+  /** Ends the worker threads (they also end when the backend is garbage-collected); later calls run on the calling thread. */
+  stopThreads(): void {
+    this.#threads?.close();
   }
 
   static #prepared: WasmKernels | null = null;
@@ -415,7 +449,17 @@ export class CpuBackend implements Backend<CpuStorage> {
     };
   }
 
-  /** One layer and direction over all steps in one call, in a workspace reused across calls. */
+  #input(args: RecurrentLayerKernelArgs<CpuStorage>, op: string): LayerInput | null {
+    const input = args.input;
+    if (input === null) return null;
+    return { x: input.x.values(op), weightIh: input.weightIh.values(op), biasIh: input.biasIh === null ? null : input.biasIh.values(op), inputSize: input.inputSize };
+  }
+
+  /**
+   * One layer and direction over all steps in one call: in the wasm sets the GRU and LSTM (hidden
+   * size a multiple of 4) run the time loop inside the module, split by batch rows across threads;
+   * everything else runs the JS loop in a workspace reused across calls.
+   */
   recurrentLayer(args: RecurrentLayerKernelArgs<CpuStorage>): RecurrentLayerKernelResult<CpuStorage> {
     const op = 'recurrentLayer';
     const problem = this.#problem(args, op);
@@ -425,7 +469,12 @@ export class CpuBackend implements Backend<CpuStorage> {
       storages.push(s);
       return s.values(op);
     };
-    recurrentLayerForward(this.#workspace, problem, args.gx.values(op), args.h0.values(op), args.c0 === null ? null : args.c0.values(op), args.keepForBackward, allocate);
+    const gx = args.gx === null ? null : args.gx.values(op);
+    const input = this.#input(args, op);
+    const h0 = args.h0.values(op);
+    const c0 = args.c0 === null ? null : args.c0.values(op);
+    if (this.#layer !== null && wasmLayerRuns(problem)) this.#layer.forward(problem, gx, input, h0, c0, args.keepForBackward, allocate);
+    else recurrentLayerForward(this.#workspace, problem, gx, input, h0, c0, args.keepForBackward, allocate);
     const [packed, ...saved] = storages;
     const shapes = savedShapes(problem);
     return { packed, saved: saved.map((storage, i) => ({ storage, shape: shapes[i] })) };
@@ -442,16 +491,19 @@ export class CpuBackend implements Backend<CpuStorage> {
       storages.set(values, s);
       return values;
     };
-    const grads = recurrentLayerBackward(
-      this.#workspace,
-      problem,
-      args.saved.map((s) => s.values(op)),
-      args.gradPacked.values(op),
-      allocate,
-    );
+    const input = this.#input(args, op);
+    const saved = args.saved.map((s) => s.values(op));
+    const gradPacked = args.gradPacked.values(op);
+    const grads =
+      this.#layer !== null && wasmLayerRuns(problem)
+        ? this.#layer.backward(problem, input, saved, gradPacked, allocate)
+        : recurrentLayerBackward(this.#workspace, problem, input, saved, gradPacked, allocate);
     const own = (values: Float32Array | null) => (values === null ? null : (storages.get(values) as CpuStorage));
     return {
-      gradGx: own(grads.gradGx) as CpuStorage,
+      gradGx: own(grads.gradGx),
+      gradX: own(grads.gradX),
+      gradWeightIh: own(grads.gradWeightIh),
+      gradBiasIh: own(grads.gradBiasIh),
       gradH0: own(grads.gradH0) as CpuStorage,
       gradC0: own(grads.gradC0),
       gradWeightHh: own(grads.gradWeightHh) as CpuStorage,

@@ -12,9 +12,23 @@ describe('CpuBackend kernel sets', () => {
 
   it('rejects an unknown option key or kernel set, naming it', () => {
     expect(() => new CpuBackend({ kernel: 'js' } as never)).toThrow(ValueError);
-    expect(() => new CpuBackend({ kernel: 'js' } as never)).toThrow(/unknown option 'kernel'; expected one of 'kernels'/);
+    expect(() => new CpuBackend({ kernel: 'js' } as never)).toThrow(/unknown option 'kernel'; expected one of 'kernels', 'threads'/);
     expect(() => new CpuBackend({ kernels: 'wasm' } as never)).toThrow(/option 'kernels' must be .*'wasm-simd'.*got "wasm"/);
     expect(() => new CpuBackend(null as never)).toThrow(/options must be an object, got null/);
+  });
+
+  it('rejects a thread count that is not auto or a positive integer, naming it', () => {
+    for (const [threads, shown] of [[0, '0'], [-2, '-2'], [1.5, '1.5'], [Number.NaN, 'NaN'], ['two', '"two"'], [null, 'null']] as const) {
+      expect(() => new CpuBackend({ threads } as never)).toThrow(ValueError);
+      expect(() => new CpuBackend({ threads } as never)).toThrow(`option 'threads' must be 'auto' or a positive integer, got ${shown}`);
+    }
+    expect(new CpuBackend({ threads: 3 }).threads).toBe(1);
+  });
+
+  it('the js set runs on the calling thread alone', async () => {
+    const backend = new CpuBackend({ kernels: 'js', threads: 4 });
+    expect(await backend.startThreads()).toBe(1);
+    expect(backend.threads).toBe(1);
   });
 });
 

@@ -21,9 +21,22 @@ export interface CpuBackendOptions {
    * @defaultValue `'auto'`
    */
   readonly kernels?: KernelSetName | 'auto';
+  /**
+   * The most threads the WebAssembly kernels run on, the calling thread included: a positive integer,
+   * or `auto` for the machine's logical processors (at most {@link MAX_AUTO_THREADS}). Threads need
+   * `SharedArrayBuffer` (Node; in a browser, a cross-origin-isolated page) and a wasm kernel set;
+   * elsewhere everything runs on the calling thread. Each call uses as many as its size warrants
+   * (see `docs/cpu-kernels.md`); the workers start at the first call that wants them, or at
+   * `await backend.startThreads()`.
+   * @defaultValue `'auto'`
+   */
+  readonly threads?: number | 'auto';
 }
 
-const OPTION_KEYS = ['kernels'] as const;
+/** The most threads `threads: 'auto'` uses. */
+export const MAX_AUTO_THREADS = 16;
+
+const OPTION_KEYS = ['kernels', 'threads'] as const;
 
 /** Checks `new CpuBackend(options)`'s argument: a known key with a known value, or a `ValueError` naming it. */
 export function checkCpuBackendOptions(options: unknown): CpuBackendOptions {
@@ -39,6 +52,10 @@ export function checkCpuBackendOptions(options: unknown): CpuBackendOptions {
   const kernels = (options as { kernels?: unknown }).kernels;
   if (kernels !== undefined && kernels !== 'auto' && !(KERNEL_SET_NAMES as readonly unknown[]).includes(kernels)) {
     throw new ValueError(`CpuBackend: option 'kernels' must be 'auto', ${KERNEL_SET_NAMES.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(kernels) ?? String(kernels)}`);
+  }
+  const threads = (options as { threads?: unknown }).threads;
+  if (threads !== undefined && threads !== 'auto' && !(typeof threads === 'number' && Number.isInteger(threads) && threads >= 1)) {
+    throw new ValueError(`CpuBackend: option 'threads' must be 'auto' or a positive integer, got ${typeof threads === 'number' ? String(threads) : (JSON.stringify(threads) ?? String(threads))}`);
   }
   return options as CpuBackendOptions;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LSTM_CELL, ShapeError, ValueError, add, manualSeed, matmulTransposed, randn, recurrentLayer, reshape, sum, tensor, zeros, type Tensor } from '@gated/core';
+import { LSTM_CELL, ShapeError, ValueError, manualSeed, randn, recurrentLayer, sum, tensor, zeros, type Tensor } from '@gated/core';
 import { Float64Tensor, TOLERANCE, assertClose, gradcheck } from '@gated/core/testing';
 import { CpuBackend } from '@gated/backend-cpu';
 import { LSTM, LSTMCell } from './index';
@@ -90,13 +90,12 @@ describe('LSTM', () => {
     const p = lstm.stateDict();
     const x = randn([4, 2, 2], { backend });
     const inputs = [x, p.weight_ih_l0, p.weight_hh_l0, p.bias_ih_l0, p.bias_hh_l0];
-    // The module's own path with the checked tensors as its parameters: one projection matmul for all
-    // steps, then the single-node time loop (what RecurrentBase runs per layer and direction).
+    // The module's own path with the checked tensors as its parameters: the single-node layer given
+    // the input and its weights (what RecurrentBase runs per layer and direction).
     const forwardWith = (xIn: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tensor) => {
-      const [T, B] = xIn.shape;
-      const gx = add(matmulTransposed(reshape(xIn, [T * B, 2]), wIh, false, true), bIh);
+      const B = xIn.shape[1];
       const h0 = zeros([B, 3], { backend });
-      return recurrentLayer(LSTM_CELL, { gx: reshape(gx, [T, B, 12]), h0, c0: zeros([B, 3], { backend }), weightHh: wHh, biasHh: bHh, mask: null }).output;
+      return recurrentLayer(LSTM_CELL, { input: { x: xIn, weightIh: wIh, biasIh: bIh }, h0, c0: zeros([B, 3], { backend }), weightHh: wHh, biasHh: bHh, mask: null }).output;
     };
     // The module itself runs exactly that path: same values.
     assertClose(lstm.forward(x).output.dataSync(), forwardWith(x, ...(inputs.slice(1) as [Tensor, Tensor, Tensor, Tensor])).dataSync(), TOLERANCE.exact, 'module vs path');

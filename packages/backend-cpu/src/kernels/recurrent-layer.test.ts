@@ -39,7 +39,12 @@ interface Run {
   readonly grads: Float32Array[];
 }
 
-function run(backend: CpuBackend, cell: RecurrentCell, layer: typeof recurrentLayer, mask: Float32Array | null, poison: boolean, H: number): Run {
+/** `gx`: the projection given; `input`: x (inputSize 5), W_ih and b_ih given, the projection inside the layer. */
+type Form = 'gx' | 'input';
+const I = 5;
+
+function run(backend: CpuBackend, cell: RecurrentCell, layer: typeof recurrentLayer, mask: Float32Array | null, poison: boolean, H: number, form: Form = 'gx', size = { T, B }): Run {
+  const { T, B } = size;
   const G = cell.gateCount;
   const rand = (shape: number[], seed: number) =>
     randn(shape, {
@@ -60,12 +65,13 @@ function run(backend: CpuBackend, cell: RecurrentCell, layer: typeof recurrentLa
   const c0 = cell.hasCellState ? rand([B, H], 3) : null;
   const weightHh = rand([G * H, H], 4);
   const biasHh = rand([G * H], 5);
-  const r = layer(cell, { gx, h0, c0, weightHh, biasHh, mask });
+  const input = form === 'input' ? { x: rand([T, B, I], 9), weightIh: rand([G * H, I], 10), biasIh: rand([G * H], 11) } : null;
+  const r = layer(cell, { ...(input === null ? { gx } : { input }), h0, c0, weightHh, biasHh, mask });
   const weighted = (t: Tensor, seed: number) => sum(mul(t, randn([...t.shape], { backend, generator: new Generator(seed) })));
   let loss = add(weighted(r.output, 6), weighted(r.h, 7));
   if (r.c !== null) loss = add(loss, weighted(r.c, 8));
   loss.backward();
-  const inputs = [gx, h0, weightHh, biasHh, ...(c0 === null ? [] : [c0])];
+  const inputs = [...(input === null ? [gx] : [input.x, input.weightIh, input.biasIh]), h0, weightHh, biasHh, ...(c0 === null ? [] : [c0])];
   return {
     values: [r.output, r.h, ...(r.c === null ? [] : [r.c])].map((t) => t.dataSync()),
     grads: inputs.map((t) => (t.grad as Tensor).dataSync()),
@@ -77,18 +83,21 @@ for (const kernels of KERNEL_SETS_UNDER_TEST) {
     for (const [cellLabel, cell] of cells) {
       for (const H of HIDDEN_SIZES) {
         const label = `${cellLabel}, hidden ${H}`;
-        for (const masked of [false, true]) {
-          it(`${label}${masked ? ' with lengths' : ''}: values and gradients equal the op-by-op reference`, () => {
-            const backend = new CpuBackend({ kernels });
-            const spy = vi.spyOn(backend, 'recurrentLayer');
-            const mask = masked ? maskOf() : null;
-            const fast = run(backend, cell, recurrentLayer, mask, false, H);
-            expect(spy).toHaveBeenCalledTimes(1);
-            const reference = run(backend, cell, recurrentLayerReference, mask, false, H);
-            expect(spy).toHaveBeenCalledTimes(1);
-            fast.values.forEach((v, i) => assertClose(v, reference.values[i], TOLERANCE.accumulation, `${label} value ${i}`));
-            fast.grads.forEach((g, i) => assertClose(g, reference.grads[i], TOLERANCE.accumulation, `${label} gradient ${i}`));
-          });
+        for (const form of ['gx', 'input'] as const) {
+          for (const masked of [false, true]) {
+            it(`${label}, ${form} form${masked ? ', with lengths' : ''}: values and gradients equal the op-by-op reference`, () => {
+              const backend = new CpuBackend({ kernels });
+              const spy = vi.spyOn(backend, 'recurrentLayer');
+              const mask = masked ? maskOf() : null;
+              const fast = run(backend, cell, recurrentLayer, mask, false, H, form);
+              expect(spy).toHaveBeenCalledTimes(1);
+              expect(spy.mock.calls[0][0].input === null).toBe(form === 'gx');
+              const reference = run(backend, cell, recurrentLayerReference, mask, false, H, form);
+              expect(spy).toHaveBeenCalledTimes(1);
+              fast.values.forEach((v, i) => assertClose(v, reference.values[i], TOLERANCE.accumulation, `${label} value ${i}`));
+              fast.grads.forEach((g, i) => assertClose(g, reference.grads[i], TOLERANCE.accumulation, `${label} gradient ${i}`));
+            });
+          }
         }
 
         it(`${label}: padding is never read (NaN and Inf in padded gx change nothing)`, () => {

@@ -33,20 +33,6 @@ export interface LayerWorkspace {
    * implementation may keep it packed. `accumulate`: `C += op(A)·op(B)` instead of `C =`.
    */
   matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean, reuseB?: boolean, accumulate?: boolean): void;
-  /**
-   * Fused gate math over heap offsets, for `hiddenSize % 4 = 0` (the WebAssembly sets); absent, or
-   * for other sizes, the layer runs the JS functions of `recurrent.ts` on views of the heap. Each
-   * computes exactly the formulas of its JS counterpart, with `b_hh` (`bias`) added to `gh` inside.
-   */
-  readonly gates?: GateKernels;
-}
-
-/** Fused gate math of one step over heap offsets; see {@link LayerWorkspace.gates}. */
-export interface GateKernels {
-  gruForward(gx: number, gh: number, bias: number, h: number, batch: number, hiddenSize: number, hNext: number, saved: number): void;
-  gruBackward(dh: number, h: number, saved: number, batch: number, hiddenSize: number, dgx: number, dgh: number, dhDirect: number): void;
-  lstmForward(gx: number, gh: number, bias: number, c: number, batch: number, hiddenSize: number, hNext: number, cNext: number, saved: number): void;
-  lstmBackward(dh: number, dc: number, c: number, saved: number, batch: number, hiddenSize: number, dgates: number, dcPrev: number): void;
 }
 
 /** Host-side inputs of one layer and direction (see core's `RecurrentLayerKernelArgs`). */
@@ -58,6 +44,28 @@ export interface LayerProblem {
   readonly weightHh: Float32Array;
   readonly biasHh: Float32Array | null;
   readonly mask: Float32Array | null;
+}
+
+/** The input form of a layer (core's `RecurrentLayerInput`): the projection `x·W_ihᵀ + b_ih` runs inside. */
+export interface LayerInput {
+  /** `[seqLen, batch, inputSize]`. */
+  readonly x: Float32Array;
+  /** `[G·H, inputSize]`. */
+  readonly weightIh: Float32Array;
+  readonly biasIh: Float32Array | null;
+  readonly inputSize: number;
+}
+
+/** The gradients of one layer and direction (core's `RecurrentLayerBackwardResult`, as host arrays). */
+export interface LayerGradients {
+  readonly gradGx: Float32Array | null;
+  readonly gradX: Float32Array | null;
+  readonly gradWeightIh: Float32Array | null;
+  readonly gradBiasIh: Float32Array | null;
+  readonly gradH0: Float32Array;
+  readonly gradC0: Float32Array | null;
+  readonly gradWeightHh: Float32Array;
+  readonly gradBiasHh: Float32Array | null;
 }
 
 /** Gate blocks of each cell. */
@@ -108,11 +116,22 @@ class Regions {
   }
 }
 
-/** An upper bound of the packed operands one layer call needs: the weights kept packed, plus the largest transient product. */
-function packingBound(p: LayerProblem): number {
+/**
+ * An upper bound (floats) of the packed operands one layer call needs: the weights kept packed, plus
+ * the largest transient product (the products over all steps pack `[T·B, H]` or `[T·B, I]`).
+ */
+function packingBound(p: LayerProblem, inputSize: number): number {
   const GH = gateCount(p.cell) * p.hiddenSize;
   const rows = p.seqLen * p.batch;
-  return 2 * (GH + 8) * (GH + 8) + (p.hiddenSize + 8) * rows + 4 * (rows + GH) + 256;
+  const I = inputSize;
+  return 2 * (GH + 8) * (GH + 8) + (p.hiddenSize + 8) * rows + (I + 8) * (rows + 2 * GH + 8) + 4 * (rows + GH + I) + 256;
+}
+
+/** Column sums of `heap[at : at + rows·width]` in float64, rounded once. */
+function columnSums(heap: Float32Array, at: number, rows: number, width: number, out: Float32Array, outFrom = 0): void {
+  const sums = new Float64Array(width);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < width; j++) sums[j] += heap[at + i * width + j];
+  for (let j = 0; j < width; j++) out[outFrom + j] = sums[j];
 }
 
 function valid(mask: Float32Array | null, index: number): boolean {
@@ -136,14 +155,16 @@ function addBiasRows(heap: Float32Array, at: number, rows: number, bias: Float32
  * Gate values a padded row computes from its (unread-by-contract, possibly NaN) inputs are selected
  * away, never multiplied in.
  *
- * @param gx - `[T, B, G·H]` input projection.
+ * @param gx - `[T, B, G·H]` input projection, or `null` with `input`.
+ * @param input - the input form: `gx = x·W_ihᵀ + b_ih` is computed first, as one product over all steps.
  * @param allocate - returns a new zeroed array of `size` floats owned by the caller (backend storage).
  * @returns The packed output `[T + 1 (+1), B, H]` and the saved arrays of {@link savedShapes}.
  */
 export function recurrentLayerForward(
   ws: LayerWorkspace,
   p: LayerProblem,
-  gx: Float32Array,
+  gx: Float32Array | null,
+  input: LayerInput | null,
   h0: Float32Array,
   c0: Float32Array | null,
   keepForBackward: boolean,
@@ -166,14 +187,19 @@ export function recurrentLayerForward(
   const ghAt = r.take(B * GH);
   const hNewAt = r.take(BH);
   const cNewAt = lstm ? r.take(BH) : -1;
-  const biasAt = r.take(GH);
-  ws.reserve(r.size, packingBound(p));
+  const I = input?.inputSize ?? 0;
+  const xAt = input === null ? -1 : r.take(T * B * I);
+  const wIhAt = input === null ? -1 : r.take(GH * I);
+  ws.reserve(r.size, packingBound(p, I));
   const heap = ws.heap;
-  const fused = ws.gates !== undefined && H % 4 === 0 && !resetBefore ? ws.gates : null;
-  heap.set(gx, gxAt);
+  if (input === null) heap.set(gx as Float32Array, gxAt);
+  else {
+    heap.set(input.x, xAt);
+    heap.set(input.weightIh, wIhAt);
+    ws.matmul(xAt, wIhAt, gxAt, T * B, GH, I, false, true);
+    if (input.biasIh !== null) addBiasRows(heap, gxAt, T * B, input.biasIh, 0, GH, GH);
+  }
   heap.set(p.weightHh, wAt);
-  if (p.biasHh === null) heap.fill(0, biasAt, biasAt + GH);
-  else heap.set(p.biasHh, biasAt);
   heap.set(h0, hsAt);
   if (lstm) heap.set(c0 as Float32Array, csAt);
   const bias = p.biasHh;
@@ -196,11 +222,6 @@ export function recurrentLayerForward(
       ws.matmul(rhAt + t * BH, wAt + 2 * H * H, ghAt, B, H, H, false, true, true);
       if (bias !== null) addBiasRows(heap, ghAt, B, bias, 2 * H, H, H);
       gruResetBeforeOutput(gxt, gh, h, B, H, hNew, gates);
-    } else if (fused !== null) {
-      ws.matmul(hAt, wAt, ghAt, B, GH, H, false, true, true);
-      const gxtAt = gxAt + t * B * GH;
-      if (lstm) fused.lstmForward(gxtAt, ghAt, biasAt, csAt + t * BH, B, H, hNewAt, cNewAt, gatesAt + t * B * S);
-      else fused.gruForward(gxtAt, ghAt, biasAt, hAt, B, H, hNewAt, gatesAt + t * B * S);
     } else {
       const gxt = view(gxAt + t * B * GH, B * GH);
       const gates = view(gatesAt + t * B * S, B * S);
@@ -260,16 +281,21 @@ export function recurrentLayerForward(
  * all steps are kept, so `dW_hh = Σ_t dgh_tᵀ·h_{t−1}` is one product over `T·B` rows after the loop
  * and `db_hh` one column sum.
  *
- * @returns `gradGx` `[T, B, G·H]`, `gradH0`, `gradC0` (LSTM) `[B, H]`, `gradWeightHh` `[G·H, H]` and
- * `gradBiasHh` `[G·H]` (when the layer has `b_hh`).
+ * The input form continues through the projection with two more products over all steps, `dX =
+ * dgx·W_ih` and `dW_ih = dgxᵀ·x`, and the column sum `db_ih`.
+ *
+ * @returns `gradGx` `[T, B, G·H]` (or, for the input form, `gradX` `[T, B, I]`, `gradWeightIh` `[G·H, I]`
+ * and `gradBiasIh`), `gradH0`, `gradC0` (LSTM) `[B, H]`, `gradWeightHh` `[G·H, H]` and `gradBiasHh`
+ * `[G·H]` (when the layer has `b_hh`).
  */
 export function recurrentLayerBackward(
   ws: LayerWorkspace,
   p: LayerProblem,
+  input: LayerInput | null,
   saved: readonly Float32Array[],
   gradPacked: Float32Array,
   allocate: (size: number) => Float32Array,
-): { gradGx: Float32Array; gradH0: Float32Array; gradC0: Float32Array | null; gradWeightHh: Float32Array; gradBiasHh: Float32Array | null } {
+): LayerGradients {
   const { cell, seqLen: T, batch: B, hiddenSize: H, mask } = p;
   const G = gateCount(cell);
   const GH = G * H;
@@ -295,9 +321,15 @@ export function recurrentLayerBackward(
   const viaAt = r.take(BH);
   const drhAt = resetBefore ? r.take(BH) : -1;
   const dWAt = r.take(GH * H);
-  ws.reserve(r.size, packingBound(p));
+  // dgx of every step, [T·B, G·H].
+  const dgxAt = r.take(T * B * GH);
+  const I = input?.inputSize ?? 0;
+  const xAt = input === null ? -1 : r.take(T * B * I);
+  const wIhAt = input === null ? -1 : r.take(GH * I);
+  const dXAt = input === null ? -1 : r.take(T * B * I);
+  const dWIhAt = input === null ? -1 : r.take(GH * I);
+  ws.reserve(r.size, packingBound(p, I));
   const heap = ws.heap;
-  const fused = ws.gates !== undefined && H % 4 === 0 && !resetBefore ? ws.gates : null;
   heap.set(p.weightHh, wAt);
   heap.set(saved[0], hsAt);
   if (lstm) {
@@ -310,7 +342,6 @@ export function recurrentLayerBackward(
   const view = (at: number, size: number) => heap.subarray(at, at + size);
   heap.set(gradPacked.subarray(T * BH, (T + 1) * BH), dhAt);
   if (lstm) heap.set(gradPacked.subarray((T + 1) * BH, (T + 2) * BH), dcAt);
-  const gradGx = allocate(T * B * GH);
   const dgxStep = view(dgxStepAt, B * GH);
   const dTot = view(dTotAt, BH);
   const direct = view(directAt, BH);
@@ -322,8 +353,7 @@ export function recurrentLayerBackward(
     if (lstm) {
       // dgx = dgh for the LSTM: one buffer, written straight into the dgh of all steps.
       const dgAt = dghAt + t * B * GH;
-      if (fused !== null) fused.lstmBackward(dTotAt, dcAt, csAt + t * BH, gatesAt + t * B * S, B, H, dgAt, viaAt);
-      else lstmStepBackward(dTot, dc, view(csAt + t * BH, BH), view(gatesAt + t * B * S, B * S), B, H, view(dgAt, B * GH), dcPrev);
+      lstmStepBackward(dTot, dc, view(csAt + t * BH, BH), view(gatesAt + t * B * S, B * S), B, H, view(dgAt, B * GH), dcPrev);
       if (mask === null) {
         heap.copyWithin(dcAt, viaAt, viaAt + BH);
       } else {
@@ -350,13 +380,12 @@ export function recurrentLayerBackward(
       ws.matmul(dghAt + t * B * 2 * H, wAt, directAt, B, H, 2 * H, false, false, true, true);
     } else {
       const dgAt = dghAt + t * B * GH;
-      if (fused !== null) fused.gruBackward(dTotAt, hsAt + t * BH, gatesAt + t * B * S, B, H, dgxStepAt, dgAt, directAt);
-      else gruStepBackward(dTot, view(hsAt + t * BH, BH), view(gatesAt + t * B * S, B * S), B, H, dgxStep, view(dgAt, B * GH), direct);
+      gruStepBackward(dTot, view(hsAt + t * BH, BH), view(gatesAt + t * B * S, B * S), B, H, dgxStep, view(dgAt, B * GH), direct);
       if (mask !== null) for (let b = 0; b < B; b++) if (!valid(mask, t * B + b)) heap.fill(0, dgAt + b * GH, dgAt + (b + 1) * GH);
       ws.matmul(dgAt, wAt, directAt, B, H, GH, false, false, true, true);
     }
     // `direct` now holds the whole gradient reaching h_{t−1} through a valid row.
-    gradGx.set(dgxStep, t * B * GH);
+    heap.set(dgxStep, dgxAt + t * B * GH);
     if (mask === null) {
       heap.copyWithin(dhAt, directAt, directAt + BH);
       continue;
@@ -367,7 +396,7 @@ export function recurrentLayerBackward(
       } else {
         // A padded row: its gx gradient is written 0 (what the step computed there is dropped) and
         // dh passes through unchanged.
-        gradGx.fill(0, t * B * GH + b * GH, t * B * GH + (b + 1) * GH);
+        heap.fill(0, dgxAt + t * B * GH + b * GH, dgxAt + t * B * GH + (b + 1) * GH);
       }
     }
   }
@@ -382,18 +411,41 @@ export function recurrentLayerBackward(
   }
   gradWeightHh.set(view(dWAt, GH * H));
   if (gradBiasHh !== null) {
-    const sums = new Float64Array(GH);
-    const width = resetBefore ? 2 * H : GH;
-    for (let i = 0; i < T * B; i++) for (let j = 0; j < width; j++) sums[j] += heap[dghAt + i * width + j];
-    if (resetBefore) for (let i = 0; i < T * B; i++) for (let j = 0; j < H; j++) sums[2 * H + j] += heap[danAt + i * H + j];
-    for (let j = 0; j < GH; j++) gradBiasHh[j] = sums[j];
+    if (resetBefore) {
+      columnSums(heap, dghAt, T * B, 2 * H, gradBiasHh);
+      columnSums(heap, danAt, T * B, H, gradBiasHh, 2 * H);
+    } else {
+      columnSums(heap, dghAt, T * B, GH, gradBiasHh);
+    }
   }
-  const gradH0 = allocate(BH);
-  gradH0.set(view(dhAt, BH));
-  let gradC0: Float32Array | null = null;
-  if (lstm) {
-    gradC0 = allocate(BH);
-    gradC0.set(view(dcAt, BH));
+  const take = (at: number, size: number) => {
+    const out = allocate(size);
+    out.set(view(at, size));
+    return out;
+  };
+  let gradX: Float32Array | null = null;
+  let gradWeightIh: Float32Array | null = null;
+  let gradBiasIh: Float32Array | null = null;
+  if (input !== null) {
+    heap.set(input.x, xAt);
+    heap.set(input.weightIh, wIhAt);
+    ws.matmul(dgxAt, wIhAt, dXAt, T * B, I, GH, false, false);
+    ws.matmul(dgxAt, xAt, dWIhAt, GH, I, T * B, true, false);
+    gradX = take(dXAt, T * B * I);
+    gradWeightIh = take(dWIhAt, GH * I);
+    if (input.biasIh !== null) {
+      gradBiasIh = allocate(GH);
+      columnSums(heap, dgxAt, T * B, GH, gradBiasIh);
+    }
   }
-  return { gradGx, gradH0, gradC0, gradWeightHh, gradBiasHh };
+  return {
+    gradGx: input === null ? take(dgxAt, T * B * GH) : null,
+    gradX,
+    gradWeightIh,
+    gradBiasIh,
+    gradH0: take(dhAt, BH),
+    gradC0: lstm ? take(dcAt, BH) : null,
+    gradWeightHh,
+    gradBiasHh,
+  };
 }

@@ -1,20 +1,50 @@
-import { RELAXED_MODULE_BASE64, SIMD_MODULE_BASE64 } from './modules.generated';
+import {
+  MEMORY_INITIAL_PAGES,
+  MEMORY_MAXIMUM_PAGES,
+  RELAXED_MODULE_BASE64,
+  RELAXED_SHARED_MODULE_BASE64,
+  SIMD_MODULE_BASE64,
+  SIMD_SHARED_MODULE_BASE64,
+} from './modules.generated';
 
-/** The exports of the generated kernel module (see `scripts/wasm-kernels.mjs`). */
-interface KernelExports {
-  readonly memory: WebAssembly.Memory;
+/**
+ * The exports of the generated kernel module (see `scripts/wasm-kernels.mjs`). Every address is in
+ * bytes; `sp`, `sj`, `si`, `ldc`, `lda` are strides in floats.
+ */
+export interface KernelExports {
   pack_b(b: number, sp: number, sj: number, k: number, n: number, dst: number): void;
   gemm(m: number, n: number, k: number, a: number, si: number, sp: number, pb: number, c: number, ldc: number, accumulate: number, pa: number, tile: number): void;
   sigmoid(x: number, y: number, count: number): void;
   tanh(x: number, y: number, count: number): void;
-  gru_forward(gx: number, gh: number, bias: number, h: number, hNext: number, saved: number, batch: number, hiddenSize: number): void;
+  gru_forward(gx: number, gh: number, bx: number, bias: number, h: number, hNext: number, saved: number, batch: number, hiddenSize: number): void;
   gru_backward(dh: number, h: number, saved: number, dgx: number, dgh: number, dhDirect: number, batch: number, hiddenSize: number): void;
-  lstm_forward(gx: number, gh: number, bias: number, c: number, hNext: number, cNext: number, saved: number, batch: number, hiddenSize: number): void;
+  lstm_forward(gx: number, gh: number, bx: number, bias: number, c: number, hNext: number, cNext: number, saved: number, batch: number, hiddenSize: number): void;
   lstm_backward(dh: number, dc: number, c: number, saved: number, dgates: number, dcPrev: number, batch: number, hiddenSize: number): void;
+  gru_layer_forward(...args: number[]): void;
+  lstm_layer_forward(...args: number[]): void;
+  gru_layer_backward(...args: number[]): void;
+  lstm_layer_backward(...args: number[]): void;
+  colsum(a: number, rows: number, cols: number, lda: number, out: number): void;
+  vadd(a: number, b: number, out: number, count: number): void;
+  select_rows(rows: number, hiddenSize: number, fresh: number, prev: number, next: number, out: number, mask: number): void;
+  keep_rows(rows: number, hiddenSize: number, src: number, dst: number, mask: number): void;
+  zero_invalid(rows: number, width: number, ptr: number, mask: number): void;
+}
+
+/**
+ * The exports a worker thread may be asked to run ({@link ThreadTask}); a task names one by its
+ * index here, so the list is the protocol between the pool and its workers.
+ */
+export const TASK_EXPORTS = ['gemm', 'pack_b', 'colsum', 'gru_layer_forward', 'lstm_layer_forward', 'gru_layer_backward', 'lstm_layer_backward'] as const;
+
+/** One call of a kernel export with integer arguments, run by one thread. */
+export interface ThreadTask {
+  readonly fn: (typeof TASK_EXPORTS)[number];
+  readonly args: readonly number[];
 }
 
 const PAGE_BYTES = 65536;
-/** Bytes at the start of memory for the kernels' own scratch (the 4×8 edge tile). */
+/** Bytes at the start of memory for the calling thread's own scratch (the 4×8 edge tile at address 0). */
 export const SCRATCH_BYTES = 256;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
@@ -24,11 +54,15 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-let simdBytes: Uint8Array<ArrayBuffer> | null = null;
-let relaxedBytes: Uint8Array<ArrayBuffer> | null = null;
-const moduleBytes = (relaxed: boolean): Uint8Array<ArrayBuffer> => {
-  if (relaxed) return (relaxedBytes ??= decode(RELAXED_MODULE_BASE64));
-  return (simdBytes ??= decode(SIMD_MODULE_BASE64));
+const decoded = new Map<string, Uint8Array<ArrayBuffer>>();
+const moduleBytes = (relaxed: boolean, shared: boolean): Uint8Array<ArrayBuffer> => {
+  const source = relaxed ? (shared ? RELAXED_SHARED_MODULE_BASE64 : RELAXED_MODULE_BASE64) : shared ? SIMD_SHARED_MODULE_BASE64 : SIMD_MODULE_BASE64;
+  let bytes = decoded.get(source);
+  if (bytes === undefined) {
+    bytes = decode(source);
+    decoded.set(source, bytes);
+  }
+  return bytes;
 };
 
 /**
@@ -37,19 +71,51 @@ const moduleBytes = (relaxed: boolean): Uint8Array<ArrayBuffer> => {
  */
 export function wasmSupport(): { readonly simd: boolean; readonly relaxed: boolean } {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return { simd: false, relaxed: false };
-  return { simd: WebAssembly.validate(moduleBytes(false)), relaxed: WebAssembly.validate(moduleBytes(true)) };
+  return { simd: WebAssembly.validate(moduleBytes(false, false)), relaxed: WebAssembly.validate(moduleBytes(true, false)) };
 }
 
 /**
- * One instance of the kernel module with its own linear memory: the sgemm (pack + register-blocked
- * f32x4 micro-kernel), vectorised sigmoid / tanh and the fused gate math of the GRU and LSTM steps.
- * Memory grows on demand and is kept for reuse. Addresses below are float indices into memory.
+ * A shared memory for the module when this engine can share memory with worker threads
+ * (`SharedArrayBuffer` exists: Node, or a cross-origin-isolated page), else `null`.
+ */
+function sharedMemory(): WebAssembly.Memory | null {
+  if (typeof SharedArrayBuffer !== 'function') return null;
+  const scope = globalThis as { crossOriginIsolated?: boolean };
+  if (scope.crossOriginIsolated === false) return null;
+  try {
+    return new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One instance of the kernel module on its own linear memory: the sgemm (pack + register-blocked
+ * f32x4 micro-kernel), vectorised sigmoid / tanh, the fused gate math of the GRU and LSTM steps, and
+ * the whole-layer time loops. The memory is shared (so that worker threads can instantiate the same
+ * module on it) wherever `SharedArrayBuffer` is available. It grows on demand and is kept for reuse.
  */
 export class WasmKernels {
-  readonly #exports: KernelExports;
+  /** The module's exports. */
+  readonly exports: KernelExports;
+  /** The compiled module (what a worker instantiates on {@link WasmKernels.memory}). */
+  readonly module: WebAssembly.Module;
+  /** The linear memory every address indexes. */
+  readonly memory: WebAssembly.Memory;
+  /** Whether {@link WasmKernels.memory} is shared (worker threads possible). */
+  readonly shared: boolean;
 
-  private constructor(exports: KernelExports) {
-    this.#exports = exports;
+  private constructor(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, shared: boolean) {
+    this.module = module;
+    this.exports = instance.exports as unknown as KernelExports;
+    this.memory = memory;
+    this.shared = shared;
+  }
+
+  static #memory(): { memory: WebAssembly.Memory; shared: boolean } {
+    const shared = sharedMemory();
+    if (shared !== null) return { memory: shared, shared: true };
+    return { memory: new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES }), shared: false };
   }
 
   /**
@@ -58,37 +124,42 @@ export class WasmKernels {
    * everywhere.
    */
   static create(relaxed: boolean): WasmKernels {
-    const module = new WebAssembly.Module(moduleBytes(relaxed));
-    const instance = new WebAssembly.Instance(module, {});
-    return new WasmKernels(instance.exports as unknown as KernelExports);
+    const { memory, shared } = WasmKernels.#memory();
+    const module = new WebAssembly.Module(moduleBytes(relaxed, shared));
+    return new WasmKernels(module, new WebAssembly.Instance(module, { env: { memory } }), memory, shared);
   }
 
   /** Compiles and instantiates the module asynchronously (allowed on a browser's main thread). */
   static async instantiate(relaxed: boolean): Promise<WasmKernels> {
-    const { instance } = await WebAssembly.instantiate(moduleBytes(relaxed), {});
-    return new WasmKernels(instance.exports as unknown as KernelExports);
+    const { memory, shared } = WasmKernels.#memory();
+    const module = await WebAssembly.compile(moduleBytes(relaxed, shared));
+    return new WasmKernels(module, await WebAssembly.instantiate(module, { env: { memory } }), memory, shared);
   }
 
   /** The whole memory as floats; a new view after every {@link WasmKernels.ensure} that grows it. */
   get f32(): Float32Array {
-    return new Float32Array(this.#exports.memory.buffer);
+    return new Float32Array(this.memory.buffer);
   }
 
   /** Bytes of memory now. */
   get byteLength(): number {
-    return this.#exports.memory.buffer.byteLength;
+    return this.memory.buffer.byteLength;
   }
 
   /** Grows memory to at least `bytes`. */
   ensure(bytes: number): void {
-    const memory = this.#exports.memory;
-    const have = memory.buffer.byteLength;
-    if (have < bytes) memory.grow(Math.ceil((bytes - have) / PAGE_BYTES));
+    const have = this.memory.buffer.byteLength;
+    if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / PAGE_BYTES));
+  }
+
+  /** Runs one task on the calling thread. */
+  run(task: ThreadTask): void {
+    (this.exports[task.fn] as (...args: number[]) => void)(...task.args);
   }
 
   /** Packs B (element `(p, j)` at float index `b + p·sp + j·sj`) into 8-column panels at byte `dst`. */
   packB(b: number, sp: number, sj: number, k: number, n: number, dst: number): void {
-    this.#exports.pack_b(4 * b, sp, sj, k, n, dst);
+    this.exports.pack_b(4 * b, sp, sj, k, n, dst);
   }
 
   /** Bytes {@link WasmKernels.packB} writes for a `[k, n]` B. */
@@ -101,36 +172,16 @@ export class WasmKernels {
    * C at float index `c` with row stride `ldc`; `pa` is scratch of `16·k` bytes for the A panel.
    */
   gemm(m: number, n: number, k: number, a: number, si: number, sp: number, pb: number, c: number, ldc: number, accumulate: boolean, pa: number): void {
-    this.#exports.gemm(m, n, k, 4 * a, si, sp, pb, 4 * c, ldc, accumulate ? 1 : 0, pa, 0);
+    this.exports.gemm(m, n, k, 4 * a, si, sp, pb, 4 * c, ldc, accumulate ? 1 : 0, pa, 0);
   }
 
   /** `y = σ(x)` over `count` floats (a multiple of 4). */
   sigmoid(x: number, y: number, count: number): void {
-    this.#exports.sigmoid(4 * x, 4 * y, count);
+    this.exports.sigmoid(4 * x, 4 * y, count);
   }
 
   /** `y = tanh(x)` over `count` floats (a multiple of 4). */
   tanh(x: number, y: number, count: number): void {
-    this.#exports.tanh(4 * x, 4 * y, count);
-  }
-
-  /** The GRU step's gate math (`gruStep` of `kernels/recurrent.ts`, with `b_hh` added to `gh`); `hiddenSize % 4 = 0`. */
-  gruForward(gx: number, gh: number, bias: number, h: number, batch: number, hiddenSize: number, hNext: number, saved: number): void {
-    this.#exports.gru_forward(4 * gx, 4 * gh, 4 * bias, 4 * h, 4 * hNext, 4 * saved, batch, hiddenSize);
-  }
-
-  /** The GRU step backward's gate math (`gruStepBackward`); `hiddenSize % 4 = 0`. */
-  gruBackward(dh: number, h: number, saved: number, batch: number, hiddenSize: number, dgx: number, dgh: number, dhDirect: number): void {
-    this.#exports.gru_backward(4 * dh, 4 * h, 4 * saved, 4 * dgx, 4 * dgh, 4 * dhDirect, batch, hiddenSize);
-  }
-
-  /** The LSTM step's gate math (`lstmStep`, with `b_hh` added to `gh`); `hiddenSize % 4 = 0`. */
-  lstmForward(gx: number, gh: number, bias: number, c: number, batch: number, hiddenSize: number, hNext: number, cNext: number, saved: number): void {
-    this.#exports.lstm_forward(4 * gx, 4 * gh, 4 * bias, 4 * c, 4 * hNext, 4 * cNext, 4 * saved, batch, hiddenSize);
-  }
-
-  /** The LSTM step backward's gate math (`lstmStepBackward`); `hiddenSize % 4 = 0`. */
-  lstmBackward(dh: number, dc: number, c: number, saved: number, batch: number, hiddenSize: number, dgates: number, dcPrev: number): void {
-    this.#exports.lstm_backward(4 * dh, 4 * dc, 4 * c, 4 * saved, 4 * dgates, 4 * dcPrev, batch, hiddenSize);
+    this.exports.tanh(4 * x, 4 * y, count);
   }
 }

@@ -1,4 +1,4 @@
-import type { GateKernels, LayerWorkspace } from '../kernels/recurrent-layer';
+import type { LayerWorkspace } from '../kernels/recurrent-layer';
 import { SCRATCH_BYTES, WasmKernels } from './wasm-kernels';
 
 interface PackedB {
@@ -12,8 +12,9 @@ interface PackedB {
 const align = (bytes: number) => (bytes + 15) & ~15;
 
 /**
- * The WebAssembly sets' {@link LayerWorkspace}: the heap is a view of the module's memory, so the
- * gate math (JS) and the sgemm (wasm) read and write the same buffers without copies. Weight matrices
+ * The WebAssembly sets' {@link LayerWorkspace}, for the layers the wasm time loops do not run (the
+ * reset-before GRU, a hidden size that is not a multiple of 4): the heap is a view of the module's
+ * memory, so the gate math (JS) and the sgemm (wasm) read and write the same buffers without copies. Weight matrices
  * multiplied at every step (`reuseB`) are packed once per layer call and kept packed.
  *
  * Memory: `[scratch | heap (floats) | packed weights … | A panel, transient packed B]`. The backend's
@@ -28,19 +29,9 @@ export class WasmWorkspace implements LayerWorkspace {
   #floats = 0;
   #packed: PackedB[] = [];
   #packTop = 0;
-  /** The module's fused gate math, on heap offsets. */
-  readonly gates: GateKernels;
 
   constructor(kernels: WasmKernels) {
     this.#kernels = kernels;
-    const base = SCRATCH_BYTES / 4;
-    this.gates = {
-      gruForward: (gx, gh, bias, h, batch, hiddenSize, hNext, saved) => kernels.gruForward(base + gx, base + gh, base + bias, base + h, batch, hiddenSize, base + hNext, base + saved),
-      gruBackward: (dh, h, saved, batch, hiddenSize, dgx, dgh, dhDirect) => kernels.gruBackward(base + dh, base + h, base + saved, batch, hiddenSize, base + dgx, base + dgh, base + dhDirect),
-      lstmForward: (gx, gh, bias, c, batch, hiddenSize, hNext, cNext, saved) =>
-        kernels.lstmForward(base + gx, base + gh, base + bias, base + c, batch, hiddenSize, base + hNext, base + cNext, base + saved),
-      lstmBackward: (dh, dc, c, saved, batch, hiddenSize, dgates, dcPrev) => kernels.lstmBackward(base + dh, base + dc, base + c, base + saved, batch, hiddenSize, base + dgates, base + dcPrev),
-    };
     this.heap = new Float32Array(0);
     this.reserve(0, 0);
   }

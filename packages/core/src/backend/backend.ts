@@ -172,12 +172,36 @@ export interface LstmStepBackwardResult<S = unknown> {
  */
 export type RecurrentLayerCell = 'gru' | 'gruResetBefore' | 'lstm';
 
+/**
+ * The input side of one layer and direction, for a whole-layer kernel that computes the input
+ * projection `x·W_ihᵀ + b_ih` itself (see {@link RecurrentLayerKernelArgs.input}).
+ */
+export interface RecurrentLayerInput<S = unknown> {
+  /** The layer's input, time-major `[seqLen, batch, inputSize]` (core has already zeroed padded steps). */
+  readonly x: S;
+  /** `W_ih`: `[gateCount·hiddenSize, inputSize]`. */
+  readonly weightIh: S;
+  /** `b_ih`: `[gateCount·hiddenSize]`, or `null`. */
+  readonly biasIh: S | null;
+  readonly inputSize: number;
+}
+
 /** Arguments of the optional whole-layer recurrent kernel: one layer and one direction, all steps. */
 export interface RecurrentLayerKernelArgs<S = unknown> {
   /** Which cell's formulas to run. */
   readonly cell: RecurrentLayerCell;
-  /** Input projection of every step, `x·W_ihᵀ + b_ih`: `[seqLen, batch, gateCount·hiddenSize]`. */
-  readonly gx: S;
+  /**
+   * Input projection of every step, `x·W_ihᵀ + b_ih`: `[seqLen, batch, gateCount·hiddenSize]`; `null`
+   * when {@link RecurrentLayerKernelArgs.input} is given instead. Exactly one of the two is set.
+   */
+  readonly gx: S | null;
+  /**
+   * The input and its weights, for the kernel to compute the projection itself (core's RNN modules
+   * pass this form: it saves writing and re-reading `gx`, and lets the kernel fold `b_ih` into the gate
+   * math); `null` when `gx` is given. The numbers must equal `gx = x·W_ihᵀ + b_ih` run through the
+   * `gx` form.
+   */
+  readonly input: RecurrentLayerInput<S> | null;
   /** Initial hidden state: `[batch, hiddenSize]`. */
   readonly h0: S;
   /** Initial cell state `[batch, hiddenSize]` for `lstm`, else `null`. */
@@ -225,9 +249,15 @@ export interface RecurrentLayerBackwardArgs<S = unknown> extends RecurrentLayerK
 export interface RecurrentLayerBackwardResult<S = unknown> {
   /**
    * Gradient with respect to `gx`: `[seqLen, batch, gateCount·hiddenSize]`, exactly `0` where the
-   * step is masked (even where `gx` there is NaN or infinite).
+   * step is masked (even where `gx` there is NaN or infinite); `null` for the `input` form.
    */
-  readonly gradGx: S;
+  readonly gradGx: S | null;
+  /** The `input` form: gradient with respect to `x`, `[seqLen, batch, inputSize]` (exactly `0` at masked steps); else `null`. */
+  readonly gradX: S | null;
+  /** The `input` form: gradient with respect to `W_ih`, `[gateCount·hiddenSize, inputSize]`; else `null`. */
+  readonly gradWeightIh: S | null;
+  /** The `input` form with `b_ih`: gradient with respect to `b_ih`, `[gateCount·hiddenSize]`; else `null`. */
+  readonly gradBiasIh: S | null;
   /** Gradient with respect to `h0`: `[batch, hiddenSize]`. */
   readonly gradH0: S;
   /** Gradient with respect to `c0` (lstm), else `null`. */
@@ -348,8 +378,9 @@ export interface Backend<S = unknown> {
    */
   recurrentLayer?(args: RecurrentLayerKernelArgs<S>): RecurrentLayerKernelResult<S>;
   /**
-   * Backpropagation through time for {@link Backend.recurrentLayer}: the gradients of `gx`, `h0`,
-   * `c0`, `W_hh` and `b_hh` (the last two as one product and one reduction over all steps).
+   * Backpropagation through time for {@link Backend.recurrentLayer}: the gradients of `gx` (or of `x`,
+   * `W_ih` and `b_ih` for the `input` form), `h0`, `c0`, `W_hh` and `b_hh` (the weight gradients as one
+   * product and the bias gradients as one reduction over all steps).
    */
   recurrentLayerBackward?(args: RecurrentLayerBackwardArgs<S>): RecurrentLayerBackwardResult<S>;
 }

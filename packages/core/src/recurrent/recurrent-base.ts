@@ -5,8 +5,7 @@ import { isTensor, type Tensor } from '../tensor/tensor';
 import { tensor, uniform, zeros } from '../tensor/creation';
 import { defaultGenerator, type Generator } from '../random';
 import { Module } from '../nn/module';
-import { add, mul } from '../ops/binary';
-import { matmulTransposed } from '../ops/matmul';
+import { mul } from '../ops/binary';
 import { concat, permute, reshape, slice, squeeze, stack, unsqueeze } from '../ops/shape';
 import { indexSelect, where } from '../ops/indexing';
 import { computeUntraced, recordComputed } from '../ops/record';
@@ -253,11 +252,10 @@ export abstract class RecurrentBase extends Module {
         const p = this.layerParameters(layer, direction);
         const index = layer * this.numDirections + direction;
         const source = direction === 1 ? reverseRows(flat, reverseIndex as Int32Array) : flat;
-        // One matmul for every step of this layer and direction.
-        let gx = matmulTransposed(source, p.weightIh, false, true);
-        if (p.biasIh !== null) gx = add(gx, p.biasIh);
+        // The input projection of every step is one product: inside the backend's whole-layer kernel
+        // where it has one, else one matmul before the time loop.
         const args: RecurrentLayerArgs = {
-          gx: reshape(gx, [T, B, this.cell.gateCount * H]),
+          input: { x: reshape(source, [T, B, features]), weightIh: p.weightIh, biasIh: p.biasIh },
           h0: reshape(slice(h0, [index, 0, 0], [1, B, H]), [B, H]),
           c0: c0 === null ? null : reshape(slice(c0, [index, 0, 0], [1, B, H]), [B, H]),
           weightHh: p.weightHh,

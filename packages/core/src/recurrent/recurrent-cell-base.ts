@@ -2,8 +2,6 @@ import type { Backend } from '../backend/backend';
 import { resolveBackend } from '../backend/default';
 import { ShapeError, ValueError, formatShape } from '../errors';
 import { Module } from '../nn/module';
-import { add } from '../ops/binary';
-import { matmulTransposed } from '../ops/matmul';
 import { reshape } from '../ops/shape';
 import { defaultGenerator, type Generator } from '../random';
 import { isTensor, type Tensor } from '../tensor/tensor';
@@ -130,11 +128,9 @@ export abstract class RecurrentCellBase extends Module {
     const batched = x.rank === 2;
     const B = batched ? x.shape[0] : 1;
     const state = (t: Tensor | null) => (t === null ? zeros([B, H], { backend: x.backend }) : reshape(t, [B, H]));
-    let gx = matmulTransposed(reshape(x, [B, this.inputSize]), this.weight_ih, false, true);
-    if (this.bias_ih !== null) gx = add(gx, this.bias_ih);
     const layer = this.useReference ? recurrentLayerReference : recurrentLayer;
     const result = layer(this.cell, {
-      gx: reshape(gx, [1, B, this.cell.gateCount * H]),
+      input: { x: reshape(x, [1, B, this.inputSize]), weightIh: this.weight_ih, biasIh: this.bias_ih },
       h0: state(h),
       c0: this.cell.hasCellState ? state(c) : null,
       weightHh: this.weight_hh,

@@ -1,17 +1,40 @@
 import type { Backend, RecurrentLayerCell, RecurrentLayerKernelArgs, TensorRef } from '../backend/backend';
-import { ShapeError, formatShape } from '../errors';
+import { ShapeError, ValueError, formatShape } from '../errors';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { fromStorage, type Tensor } from '../tensor/tensor';
 import { tensor } from '../tensor/creation';
 import { backendOf, record } from '../ops/record';
 import { reshape, slice, stack } from '../ops/shape';
 import { where } from '../ops/indexing';
+import { add } from '../ops/binary';
+import { matmulTransposed } from '../ops/matmul';
 import type { RecurrentCell } from './cells';
+
+/**
+ * The input side of one layer and direction, for {@link recurrentLayer} to project itself: `gx =
+ * x·W_ihᵀ + b_ih`.
+ */
+export interface RecurrentLayerInputArgs {
+  /** The layer's input, time-major: `[seqLen, batch, inputSize]`. */
+  readonly x: Tensor;
+  /** `W_ih`: `[gateCount·hiddenSize, inputSize]`. */
+  readonly weightIh: Tensor;
+  /** `b_ih`: `[gateCount·hiddenSize]`, or `null`. */
+  readonly biasIh: Tensor | null;
+}
 
 /** Inputs of one layer and direction of a recurrent network, time-major. */
 export interface RecurrentLayerArgs {
-  /** Input projection for every step, `x·W_ihᵀ + b_ih`: `[seqLen, batch, gateCount·hiddenSize]`. */
-  readonly gx: Tensor;
+  /**
+   * Input projection for every step, `x·W_ihᵀ + b_ih`: `[seqLen, batch, gateCount·hiddenSize]`. Give
+   * either this or {@link RecurrentLayerArgs.input}.
+   */
+  readonly gx?: Tensor;
+  /**
+   * The input and its weights instead of `gx`: the same numbers, and on a backend with a whole-layer
+   * kernel the projection runs inside it (no `gx` tensor is made, `b_ih` is folded into the gate math).
+   */
+  readonly input?: RecurrentLayerInputArgs;
   /** Initial hidden state: `[batch, hiddenSize]`. */
   readonly h0: Tensor;
   /** Initial cell state `[batch, hiddenSize]` for a cell with one, else `null`. */
@@ -27,6 +50,36 @@ export interface RecurrentLayerArgs {
   readonly mask: Float32Array | null;
 }
 
+/**
+ * `args.gx`, or the projection `x·W_ihᵀ + b_ih` of `args.input` as recorded ops; a `ValueError`
+ * unless exactly one of the two is given, a `ShapeError` for an input that does not fit its weights.
+ */
+function projection(name: string, args: RecurrentLayerArgs, gateSize: number): Tensor {
+  const { gx, input } = args;
+  if ((gx === undefined) === (input === undefined)) {
+    throw new ValueError(`${name}: give exactly one of gx (the input projection) and input ({ x, weightIh, biasIh }), got ${gx === undefined ? 'neither' : 'both'}`);
+  }
+  if (gx !== undefined) return gx;
+  const { x, weightIh, biasIh } = checkInput(name, input as RecurrentLayerInputArgs, gateSize);
+  const [T, B, I] = x.shape;
+  let projected = matmulTransposed(reshape(x, [T * B, I]), weightIh, false, true);
+  if (biasIh !== null) projected = add(projected, biasIh);
+  return reshape(projected, [T, B, gateSize]);
+}
+
+/** `input` when `x` is `[seqLen, batch, inputSize]` with `W_ih` `[gateSize, inputSize]` and `b_ih` `[gateSize]` or null; else a `ShapeError`. */
+function checkInput(name: string, input: RecurrentLayerInputArgs, gateSize: number): RecurrentLayerInputArgs {
+  const { x, weightIh, biasIh } = input;
+  const fits =
+    x.rank === 3 && weightIh.rank === 2 && weightIh.shape[0] === gateSize && weightIh.shape[1] === x.shape[2] && (biasIh === null || (biasIh.rank === 1 && biasIh.shape[0] === gateSize));
+  if (!fits) {
+    throw new ShapeError(
+      `${name}: input x must be [seqLen, batch, inputSize] with weightIh [${gateSize}, inputSize] and biasIh [${gateSize}] or null, got x ${formatShape(x.shape)}, weightIh ${formatShape(weightIh.shape)}, biasIh ${biasIh === null ? 'null' : formatShape(biasIh.shape)}`,
+    );
+  }
+  return input;
+}
+
 /** Outputs of one layer and direction. */
 export interface RecurrentLayerResult {
   /** Hidden state after every step (`0` where masked): `[seqLen, batch, hiddenSize]`. */
@@ -35,6 +88,16 @@ export interface RecurrentLayerResult {
   readonly h: Tensor;
   /** Last valid cell state, or `null`. */
   readonly c: Tensor | null;
+}
+
+/** A `ShapeError` unless `gx` is `[seqLen, batch, gateCount·hiddenSize]` for `h0` `[batch, hiddenSize]`. */
+function checkLayerShapes(cell: RecurrentCell, gxShape: readonly number[], h0: Tensor): void {
+  const H = h0.shape[1];
+  if (gxShape.length !== 3 || gxShape[2] !== cell.gateCount * H || h0.shape[0] !== gxShape[1]) {
+    throw new ShapeError(
+      `${cell.name}: gx must be [seqLen, ${h0.shape[0]}, ${cell.gateCount * H}] for h0 ${formatShape(h0.shape)}, got ${formatShape(gxShape)}`,
+    );
+  }
 }
 
 /**
@@ -55,24 +118,32 @@ export interface RecurrentLayerResult {
  * and `c_T` for a cell with cell state); the returned tensors are slices of it.
  */
 export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): RecurrentLayerResult {
-  const { gx, h0, c0, weightHh, biasHh, mask } = args;
-  const inputs: Tensor[] = [gx, h0, weightHh];
-  if (c0 !== null) inputs.push(c0);
-  if (biasHh !== null) inputs.push(biasHh);
-  const backend = backendOf(cell.name, ...inputs);
-  const [T, B, GH] = gx.shape;
+  const { h0, c0, weightHh, biasHh, mask } = args;
   const H = h0.shape[1];
+  const GH = cell.gateCount * H;
   if (cell.hasCellState !== (c0 !== null)) {
     throw new ShapeError(`${cell.name}: a cell state c0 is ${cell.hasCellState ? 'required' : 'not accepted'} by this cell`);
   }
-  if (GH !== cell.gateCount * H || h0.shape[0] !== B) {
-    throw new ShapeError(
-      `${cell.name}: gx must be [seqLen, ${h0.shape[0]}, ${cell.gateCount * H}] for h0 ${formatShape(h0.shape)}, got ${formatShape(gx.shape)}`,
-    );
+  const direct = args.input !== undefined && args.gx === undefined ? args.input : null;
+  const backend = backendOf(cell.name, h0, weightHh, ...(direct === null ? [] : [direct.x, direct.weightIh]));
+  if (direct !== null && cell.layerKernel !== undefined && backend.recurrentLayer !== undefined && backend.recurrentLayerBackward !== undefined) {
+    // The projection runs inside the kernel: the node's inputs are x, W_ih (and b_ih) instead of gx.
+    const { x, weightIh, biasIh } = checkInput(cell.name, direct, GH);
+    checkLayerShapes(cell, [x.shape[0], x.shape[1], GH], h0);
+    const inputs = [x, h0, weightHh, ...(c0 === null ? [] : [c0]), ...(biasHh === null ? [] : [biasHh]), weightIh, ...(biasIh === null ? [] : [biasIh])];
+    backendOf(cell.name, ...inputs);
+    return wholeLayer(cell, cell.layerKernel, backend, args, inputs, isGradEnabled() && inputs.some((t) => t.requiresGrad));
   }
+  const gx = projection(cell.name, args, GH);
+  const inputs: Tensor[] = [gx, h0, weightHh];
+  if (c0 !== null) inputs.push(c0);
+  if (biasHh !== null) inputs.push(biasHh);
+  backendOf(cell.name, ...inputs);
+  const [T, B] = gx.shape;
+  checkLayerShapes(cell, gx.shape, h0);
   const needsGrad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
   if (cell.layerKernel !== undefined && backend.recurrentLayer !== undefined && backend.recurrentLayerBackward !== undefined) {
-    return wholeLayer(cell, cell.layerKernel, backend, args, inputs, needsGrad);
+    return wholeLayer(cell, cell.layerKernel, backend, { ...args, gx, input: undefined }, inputs, needsGrad);
   }
   const stateShape = [B, H];
   const gxRef = { storage: gx.storage(cell.name), shape: gx.shape };
@@ -187,6 +258,9 @@ export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): R
 /**
  * The whole-layer path of {@link recurrentLayer}: one backend call for the forward of all steps and one
  * for their backward, recorded as the same single node with the same packed output.
+ *
+ * @param inputs - the node's inputs: `[gx, h0, W_hh, c0?, b_hh?]`, or for the `input` form
+ * `[x, h0, W_hh, c0?, b_hh?, W_ih, b_ih?]`.
  */
 function wholeLayer(
   cell: RecurrentCell,
@@ -196,20 +270,29 @@ function wholeLayer(
   inputs: readonly Tensor[],
   needsGrad: boolean,
 ): RecurrentLayerResult {
-  const { gx, h0, c0, biasHh, mask } = args;
-  const [T, B, GH] = gx.shape;
+  const { h0, c0, biasHh, mask } = args;
+  const direct = args.input ?? null;
+  const [T, B] = inputs[0].shape;
   const H = h0.shape[1];
+  const GH = cell.gateCount * H;
+  const inputSize = direct === null ? 0 : direct.x.shape[2];
   const name = cell.name;
   const hasC = c0 !== null;
   const hasBias = biasHh !== null;
-  // `layer` is [gx, h0, weightHh, c0?, biasHh?], the node's inputs in order.
+  const hasBiasIh = direct !== null && direct.biasIh !== null;
+  // Positions in `inputs` (see above).
+  const at = { c0: 3, biasHh: hasC ? 4 : 3, weightIh: 3 + (hasC ? 1 : 0) + (hasBias ? 1 : 0) };
   const kernelArgs = (layer: readonly Tensor[], op: string): RecurrentLayerKernelArgs => ({
     cell: kind,
-    gx: layer[0].storage(op),
+    gx: direct === null ? layer[0].storage(op) : null,
+    input:
+      direct === null
+        ? null
+        : { x: layer[0].storage(op), weightIh: layer[at.weightIh].storage(op), biasIh: hasBiasIh ? layer[at.weightIh + 1].storage(op) : null, inputSize },
     h0: layer[1].storage(op),
-    c0: hasC ? layer[3].storage(op) : null,
+    c0: hasC ? layer[at.c0].storage(op) : null,
     weightHh: layer[2].storage(op),
-    biasHh: hasBias ? layer[hasC ? 4 : 3].storage(op) : null,
+    biasHh: hasBias ? layer[at.biasHh].storage(op) : null,
     mask,
     seqLen: T,
     batch: B,
@@ -229,7 +312,7 @@ function wholeLayer(
     saved: kept,
     // Backend-private activations: freed as soon as the backward has run (or at once without grad).
     temporaries: kept,
-    attrs: { cell: name, kernel: kind, seqLen: T, batch: B, hiddenSize: H },
+    attrs: { cell: name, kernel: kind, seqLen: T, batch: B, hiddenSize: H, inputSize },
     backward: needsGrad
       ? (g, { inputs: layer, saved }) => {
           const op = `${name} backward`;
@@ -238,13 +321,21 @@ function wholeLayer(
             saved: saved.map((x) => x.storage(op)),
             gradPacked: g.storage(op),
           });
+          const own = (storage: unknown, shape: number[]) => {
+            if (storage === null || storage === undefined) throw new Error(`${op}: backend '${backend.name}' returned no gradient of shape ${formatShape(shape)}`);
+            return fromStorage(backend, storage, shape);
+          };
           const result: (Tensor | null)[] = [
-            fromStorage(backend, grads.gradGx, [T, B, GH]),
-            fromStorage(backend, grads.gradH0, [B, H]),
-            fromStorage(backend, grads.gradWeightHh, [GH, H]),
+            direct === null ? own(grads.gradGx, [T, B, GH]) : own(grads.gradX, [T, B, inputSize]),
+            own(grads.gradH0, [B, H]),
+            own(grads.gradWeightHh, [GH, H]),
           ];
-          if (hasC) result.push(fromStorage(backend, grads.gradC0, [B, H]));
-          if (hasBias) result.push(fromStorage(backend, grads.gradBiasHh, [GH]));
+          if (hasC) result.push(own(grads.gradC0, [B, H]));
+          if (hasBias) result.push(own(grads.gradBiasHh, [GH]));
+          if (direct !== null) {
+            result.push(own(grads.gradWeightIh, [GH, inputSize]));
+            if (hasBiasIh) result.push(own(grads.gradBiasIh, [GH]));
+          }
           return result;
         }
       : null,
@@ -392,7 +483,8 @@ function backwardThroughTime(
  * reference that {@link recurrentLayer} must equal, in values and in gradients.
  */
 export function recurrentLayerReference(cell: RecurrentCell, args: RecurrentLayerArgs): RecurrentLayerResult {
-  const { gx, h0, c0, weightHh, biasHh, mask } = args;
+  const { h0, c0, weightHh, biasHh, mask } = args;
+  const gx = projection(cell.name, args, cell.gateCount * h0.shape[1]);
   const [T, B, GH] = gx.shape;
   const backend = gx.backend;
   let h = h0;

@@ -37,13 +37,13 @@ describe('conformanceCases: optional kernels', () => {
       expect(() => c.run()).toThrow(/skipped: the backend declares none/);
     }
     const wholeLayer = find(cases, 'whole layer');
-    expect(wholeLayer).toHaveLength(3);
+    expect(wholeLayer).toHaveLength(6);
     for (const c of wholeLayer) {
       expect(c.skip).toMatch(/does not declare recurrentLayer, recurrentLayerBackward/);
       expect(() => c.run()).toThrow(/skipped: the backend does not declare/);
     }
     // Every other case runs: no skip anywhere else.
-    expect(cases.filter((c) => c.skip !== undefined)).toHaveLength(5);
+    expect(cases.filter((c) => c.skip !== undefined)).toHaveLength(8);
     await declarationCase(cases).run();
   });
 

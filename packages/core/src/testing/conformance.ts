@@ -680,53 +680,68 @@ function wholeLayerCases(getBackend: () => Backend, tol: Tolerance, declared: Re
   const missing = names.filter((n) => !declared.has(n));
   const skip =
     missing.length > 0 ? `the backend does not declare ${missing.join(', ')} (ConformanceOptions.kernels): core's per-step path runs in its place` : undefined;
-  return cells.map(([label, cell]): ConformanceCase => {
-    const name = `${label} whole layer (recurrentLayer, recurrentLayerBackward) with lengths against the op-by-op reference`;
-    return {
-      group: 'recurrent',
-      name,
-      skip,
-      run: () => {
-        if (skip !== undefined) throw new Error(`${name}: skipped: ${skip}`);
-        const backend = getBackend();
-        for (const n of names) if (typeof backend[n] !== 'function') throw new Error(`${name}: the backend declares ${n} but has no ${n} method`);
-        const gen = new Generator(91);
-        const G = cell.gateCount;
-        const leaf = (shape: number[]) => tensor(sample(gen, shape.reduce((a, b) => a * b, 1), 'any'), shape, { backend, requiresGrad: true });
-        const inputs = { gx: leaf([T, B, G * H]), h0: leaf([B, H]), c0: cell.hasCellState ? leaf([B, H]) : null, weightHh: leaf([G * H, H]), biasHh: leaf([G * H]) };
-        const weights = [leaf([T, B, H]), leaf([B, H]), leaf([B, H])].map((w) => w.detach());
-        const run = (layer: typeof recurrentLayer, counted: boolean) => {
-          let calls = 0;
-          const kernel = backend.recurrentLayer as NonNullable<Backend['recurrentLayer']>;
-          if (counted) {
-            Object.defineProperty(backend, 'recurrentLayer', {
-              configurable: true,
-              value: (args: Parameters<typeof kernel>[0]) => {
-                calls += 1;
-                return kernel.call(backend, args);
-              },
-            });
-          }
-          try {
-            const all = [inputs.gx, inputs.h0, inputs.weightHh, inputs.biasHh, ...(inputs.c0 === null ? [] : [inputs.c0])];
-            for (const t of all) t.grad = null;
-            const r: RecurrentLayerResult = layer(cell, { ...inputs, mask });
-            let loss = ops.add(ops.sum(ops.mul(r.output, weights[0])), ops.sum(ops.mul(r.h, weights[1])));
-            if (r.c !== null) loss = ops.add(loss, ops.sum(ops.mul(r.c, weights[2])));
-            loss.backward();
-            if (counted && calls !== 1) throw new Error(`${name}: recurrentLayer ran ${calls} times, expected once`);
-            const values = [r.output, r.h, ...(r.c === null ? [] : [r.c])].map((t) => t.dataSync());
-            return [...values, ...all.map((t) => (t.grad as Tensor).dataSync())];
-          } finally {
-            if (counted) delete (backend as { recurrentLayer?: unknown }).recurrentLayer;
-          }
-        };
-        const fast = run(recurrentLayer, true);
-        const reference = run(recurrentLayerReference, false);
-        fast.forEach((v, i) => assertClose(v, reference[i], tol, `${label} whole layer, tensor ${i}`));
-      },
-    };
-  });
+  // `gx`: the projection given; `input`: x, W_ih and b_ih given, the projection inside the kernel.
+  const forms = ['gx', 'input'] as const;
+  const I = 5;
+  return cells.flatMap(([label, cell]) =>
+    forms.map((form): ConformanceCase => {
+      const name = `${label} whole layer (recurrentLayer, recurrentLayerBackward), ${form} form, with lengths against the op-by-op reference`;
+      return {
+        group: 'recurrent',
+        name,
+        skip,
+        run: () => {
+          if (skip !== undefined) throw new Error(`${name}: skipped: ${skip}`);
+          const backend = getBackend();
+          for (const n of names) if (typeof backend[n] !== 'function') throw new Error(`${name}: the backend declares ${n} but has no ${n} method`);
+          const gen = new Generator(91);
+          const G = cell.gateCount;
+          const leaf = (shape: number[]) => tensor(sample(gen, shape.reduce((a, b) => a * b, 1), 'any'), shape, { backend, requiresGrad: true });
+          const state = { h0: leaf([B, H]), c0: cell.hasCellState ? leaf([B, H]) : null, weightHh: leaf([G * H, H]), biasHh: leaf([G * H]) };
+          const gx = form === 'gx' ? leaf([T, B, G * H]) : null;
+          const input = form === 'input' ? { x: leaf([T, B, I]), weightIh: leaf([G * H, I]), biasIh: leaf([G * H]) } : null;
+          const weights = [leaf([T, B, H]), leaf([B, H]), leaf([B, H])].map((w) => w.detach());
+          const all = [
+            ...(gx === null ? [] : [gx]),
+            ...(input === null ? [] : [input.x, input.weightIh, input.biasIh]),
+            state.h0,
+            state.weightHh,
+            state.biasHh,
+            ...(state.c0 === null ? [] : [state.c0]),
+          ];
+          const run = (layer: typeof recurrentLayer, counted: boolean) => {
+            let calls = 0;
+            const kernel = backend.recurrentLayer as NonNullable<Backend['recurrentLayer']>;
+            if (counted) {
+              Object.defineProperty(backend, 'recurrentLayer', {
+                configurable: true,
+                value: (args: Parameters<typeof kernel>[0]) => {
+                  calls += 1;
+                  if ((args.input === null) !== (form === 'gx')) throw new Error(`${name}: the kernel got the ${args.input === null ? 'gx' : 'input'} form`);
+                  return kernel.call(backend, args);
+                },
+              });
+            }
+            try {
+              for (const t of all) t.grad = null;
+              const r: RecurrentLayerResult = layer(cell, { ...state, ...(gx === null ? {} : { gx }), ...(input === null ? {} : { input }), mask });
+              let loss = ops.add(ops.sum(ops.mul(r.output, weights[0])), ops.sum(ops.mul(r.h, weights[1])));
+              if (r.c !== null) loss = ops.add(loss, ops.sum(ops.mul(r.c, weights[2])));
+              loss.backward();
+              if (counted && calls !== 1) throw new Error(`${name}: recurrentLayer ran ${calls} times, expected once`);
+              const values = [r.output, r.h, ...(r.c === null ? [] : [r.c])].map((t) => t.dataSync());
+              return [...values, ...all.map((t) => (t.grad as Tensor).dataSync())];
+            } finally {
+              if (counted) delete (backend as { recurrentLayer?: unknown }).recurrentLayer;
+            }
+          };
+          const fast = run(recurrentLayer, true);
+          const reference = run(recurrentLayerReference, false);
+          fast.forEach((v, i) => assertClose(v, reference[i], tol, `${label} whole layer (${form} form), tensor ${i}`));
+        },
+      };
+    }),
+  );
 }
 
 // ---- autograd, errors, memory --------------------------------------------------------------
