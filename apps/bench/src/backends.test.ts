@@ -47,7 +47,7 @@ describe('backend registry', () => {
     expect(selectBackends(entries, ['gpujs:cpu'], true)[0].available).toBe(true);
   });
 
-  it('has one cpu entry per kernel set; --quick runs js and the set auto picks; a set the engine lacks says why', () => {
+  it('has one cpu entry per kernel set; --quick runs js and the set auto picks; a set the engine lacks says why', async () => {
     const entries = cpuEntries(['js', 'wasm-simd']);
     expect(entries.map((e) => [e.id, e.available, e.quick])).toEqual([
       ['cpu:js', true, true],
@@ -55,10 +55,18 @@ describe('backend registry', () => {
       ['cpu:wasm-relaxed', false, true],
     ]);
     expect(entries[1].note).toBe('kernels wasm-simd, 1 thread (what auto picks)');
+    expect(cpuEntries(['js', 'wasm-simd'], 2).map((e) => e.note?.split(' (')[0])).toEqual(['kernels js, 1 thread', 'kernels wasm-simd, 2 threads', expect.any(String)]);
     expect(entries[2].note).toContain('--experimental-wasm-relaxed-simd');
     const all = cpuEntries(['js', 'wasm-simd', 'wasm-relaxed']);
     expect(all.map((e) => e.quick)).toEqual([true, false, true]);
-    expect((all[0].create() as { kernels?: string }).kernels).toBe('js');
+    expect(((await all[0].create()) as { kernels?: string }).kernels).toBe('js');
+  });
+
+  it('starts the worker threads of a wasm backend before it is measured', async () => {
+    const [, simd] = cpuEntries(['js', 'wasm-simd'], 2);
+    const backend = (await simd.create()) as unknown as { threads: number; stopThreads(): void };
+    expect(backend.threads).toBe(2);
+    backend.stopThreads();
   });
 
   it('selects by id or by family, keeps unavailable ones for the report, rejects unknown names', async () => {

@@ -99,8 +99,10 @@ function firstLine(error: unknown): string {
  * kernel set and thread count. `--quick` runs `cpu:js` (the reference) and the set `auto` picks.
  *
  * @param available - the sets this engine runs (replaced in tests).
+ * @param threads - the threads the wasm sets run on (the `js` set always runs on one); each backend
+ * starts its worker threads before it is measured.
  */
-export function cpuEntries(available: readonly KernelSetName[] = availableKernelSets()): BackendEntry[] {
+export function cpuEntries(available: readonly KernelSetName[] = availableKernelSets(), threads = 1): BackendEntry[] {
   const best = available[available.length - 1];
   return KERNEL_SET_NAMES.map((kernels): BackendEntry => {
     const id = `cpu:${kernels}`;
@@ -112,21 +114,46 @@ export function cpuEntries(available: readonly KernelSetName[] = availableKernel
           : 'this engine rejects WebAssembly SIMD',
       );
     }
-    const note = `kernels ${kernels}, 1 thread${kernels === best ? ' (what auto picks)' : ''}`;
-    return { id, available: true, quick: kernels === 'js' || kernels === best, note, create: () => new CpuBackend({ kernels }) };
+    const n = kernels === 'js' ? 1 : threads;
+    const note = `kernels ${kernels}, ${n} thread${n === 1 ? '' : 's'}${kernels === best ? ' (what auto picks)' : ''}`;
+    const create = async () => {
+      const backend = new CpuBackend({ kernels, threads: n });
+      await backend.startThreads();
+      return backend;
+    };
+    return { id, available: true, quick: kernels === 'js' || kernels === best, note, create };
   });
+}
+
+/**
+ * The thread count `--threads` stands for: the number given, or for `auto` the threads a backend
+ * with `threads: 'auto'` starts here (1 where none can start).
+ */
+export async function resolveThreads(threads: number | 'auto'): Promise<number> {
+  if (threads !== 'auto') return threads;
+  const sets = availableKernelSets();
+  const best = sets[sets.length - 1];
+  if (best === 'js') return 1;
+  const probe = new CpuBackend({ kernels: best, threads: 'auto' });
+  try {
+    return await probe.startThreads();
+  } finally {
+    probe.stopThreads();
+  }
 }
 
 /**
  * The backend registry: every CPU kernel set, then every gpu.js mode, available or not, then onnxruntime.
  *
  * @param importGpujs - how to load `@gated/backend-gpujs` (replaced in tests).
+ * @param threads - what `--threads` gave (default `auto`).
  */
 export async function discoverBackends(
   importGpujs: () => Promise<unknown> = () => import('@gated/backend-gpujs'),
   importOnnxruntime: () => Promise<unknown> = () => import('onnxruntime-node'),
+  threads: number | 'auto' = 'auto',
 ): Promise<BackendEntry[]> {
-  return [...cpuEntries(), ...(await gpujsEntries(importGpujs)), await onnxruntimeEntry(importOnnxruntime)];
+  return [...cpuEntries(availableKernelSets(), await resolveThreads(threads)), ...(await gpujsEntries(importGpujs)), await onnxruntimeEntry(importOnnxruntime)];
 }
 
 /**

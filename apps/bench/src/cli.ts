@@ -124,7 +124,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
   } else {
     if (base !== null) options = alignWith(options, base);
-    const entries = await (io.backends ?? discoverBackends)();
+    const entries = await (io.backends ?? (() => discoverBackends(undefined, undefined, options.threads)))();
     try {
       results = await runBenchmark(options, entries, (total) => new Progress(io.stderr, total));
     } catch (error) {

@@ -23,6 +23,10 @@ describe('command-line options', () => {
     expect(() => parseOptions(['--reps', '0'])).toThrow('--reps must be an integer ≥ 1');
     expect(() => parseOptions(['--threshold=-1'])).toThrow('--threshold must be a percentage');
     expect(() => parseOptions(['--current', 'x.json'])).toThrow('--current needs --compare');
+    expect(() => parseOptions(['--threads', '0'])).toThrow('--threads must be an integer ≥ 1');
+    expect(parseOptions([]).threads).toBe('auto');
+    expect(parseOptions(['--threads', '2']).threads).toBe(2);
+    expect(parseOptions(['--threads', 'auto']).threads).toBe('auto');
     expect(() => parseOptions(['--bogus'])).toThrow();
   });
 });

@@ -36,6 +36,8 @@ export interface BenchOptions {
   readonly peers: boolean;
   /** Print the sgemm table (GFLOP/s by shape and kernel set against the measured peak) instead. */
   readonly sgemm: boolean;
+  /** Threads of the `cpu:wasm-*` backends: a count, or `auto` (the logical processors). */
+  readonly threads: number | 'auto';
   /** Which of the defaultable options the user set explicitly. */
   readonly explicit: ReadonlySet<'workloads' | 'cells' | 'passes' | 'backends'>;
 }
@@ -67,6 +69,8 @@ available backend. Prints both tables, writes bench-results/latest.json and benc
   --threshold PCT       slowdown, in percent, that fails --compare (default 10)
   --peers               also TensorFlow.js 4.22 (tfjs:cpu, tfjs:wasm) on the same single-layer
                         workloads and passes, with the ratio to Gated's fastest CPU kernel set
+  --threads N|auto      threads of the cpu:wasm-* backends (default auto: every logical processor;
+                        1: the calling thread alone); the report names the count
   --sgemm               only the sgemm table: GFLOP/s of the recurrent nets' products under each
                         CPU kernel set, against the measured one-core WebAssembly SIMD peak
   --help                this text
@@ -116,6 +120,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       help: { type: 'boolean', short: 'h' },
       sgemm: { type: 'boolean' },
       peers: { type: 'boolean' },
+      threads: { type: 'string' },
     },
   });
   const quick = values.quick === true && values.full !== true;
@@ -151,6 +156,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     help: values.help === true,
     sgemm: values.sgemm === true,
     peers: values.peers === true,
+    threads: values.threads === undefined || values.threads === 'auto' ? 'auto' : positiveInt('threads', values.threads, 1),
     explicit,
   };
 }

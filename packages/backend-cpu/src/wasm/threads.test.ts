@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GRU_CELL, Generator, LSTM_CELL, add, mul, randn, recurrentLayer, sum, type RecurrentCell, type Tensor } from '@gated/core';
+import { GRU_CELL, Generator, LSTM_CELL, add, matmulTransposed, mul, randn, recurrentLayer, sum, type RecurrentCell, type Tensor } from '@gated/core';
 import { TOLERANCE, assertClose } from '@gated/core/testing';
 import { skipWithReason } from '../../../../vitest.skip';
 import { CpuBackend } from '../cpu-backend';
@@ -91,6 +91,32 @@ for (const kernels of wasmSets) {
         }
       }
     }
+
+    it('matMul: a large product is split across two threads, bit-identical to one thread', () => {
+      const spy = vi.spyOn(ThreadPool.prototype, 'run');
+      try {
+        const product = (backend: CpuBackend, transposeA: boolean, transposeB: boolean) => {
+          const [m, n, k] = [203, 70, 129];
+          const a = randn(transposeA ? [k, m] : [m, k], { backend, generator: new Generator(1) });
+          const b = randn(transposeB ? [n, k] : [k, n], { backend, generator: new Generator(2) });
+          return matmulTransposed(a, b, transposeA, transposeB).dataSync();
+        };
+        for (const [ta, tb] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ] as const) {
+          const calls = spy.mock.calls.length;
+          const split = product(two, ta, tb);
+          expect(spy.mock.calls.length).toBe(calls + 1);
+          expect(spy.mock.calls[calls][0]).toHaveLength(2);
+          assertClose(split, product(one, ta, tb), TOLERANCE.exact, `matMul transposeA=${ta} transposeB=${tb}`);
+        }
+      } finally {
+        spy.mockRestore();
+      }
+    });
 
     it('a kernel that traps in a worker is an Error naming the worker, and the pool keeps working', async () => {
       const wasm = WasmKernels.create(kernels === 'wasm-relaxed');
