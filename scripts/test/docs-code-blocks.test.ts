@@ -130,7 +130,7 @@ describe('the rules for doc code blocks', () => {
 
   it('checks that shell blocks name scripts, tasks, packages and files that exist', () => {
     const repo = { root: repoRoot, scripts: { test: 'x', bench: 'y' }, turboTasks: ['bench', '//#docs:api'], workspaces: ['@gated/core', '@gated/bench'] };
-    expect(checkShellBlock('npm ci\nnpm test   # all\nnpm run bench -- -- --help\nnpx turbo run bench --filter=@gated/bench -- --help\nbash scripts/install-debian-deps.sh && npm install @gated/core', repo)).toEqual([]);
+    expect(checkShellBlock('npm ci\nnpm test   # all\nnpm run bench -- --help\nnpx turbo run bench --filter=@gated/bench -- --help\nbash scripts/install-debian-deps.sh && npm install @gated/core', repo)).toEqual([]);
     expect(checkShellBlock('npm run docs', repo)).toEqual(["'npm run docs': package.json has no script 'docs'"]);
     expect(checkShellBlock('npx turbo run lint --filter=@gated/nope...', repo)).toEqual([
       "'npx turbo run lint --filter=@gated/nope...': turbo.json has no task 'lint'",

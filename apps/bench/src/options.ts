@@ -75,7 +75,7 @@ available backend. Prints both tables, writes bench-results/latest.json and benc
                         CPU kernel set, against the measured one-core WebAssembly SIMD peak
   --help                this text
 
-Relative paths are taken from the repository root (turbo runs the app inside apps/bench).
+Relative paths are taken from the repository root (npm runs the app inside apps/bench).
 `;
 
 function list(value: string | undefined): string[] | undefined {

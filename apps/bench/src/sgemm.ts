@@ -33,13 +33,14 @@ function median(values: number[]): number {
 }
 
 /**
- * Times `matmulTransposed` for every shape of {@link SGEMM_SHAPES} under every available kernel set:
- * median of `reps` runs after two warm-ups, each run at least `minMs` long (repeated products).
+ * Times `matmulTransposed` for every shape of {@link SGEMM_SHAPES} under every available kernel set,
+ * on one thread (the figures are set against the peak of one core): median of `reps` runs after two
+ * warm-ups, each run at least `minMs` long (repeated products).
  */
 export function runSgemmBenchmark(reps = 7, minMs = 20, sets: readonly KernelSetName[] = availableKernelSets()): SgemmResult[] {
   const results: SgemmResult[] = [];
   for (const kernels of sets) {
-    const backend = new CpuBackend({ kernels });
+    const backend = new CpuBackend({ kernels, threads: 1 });
     for (const shape of SGEMM_SHAPES) {
       const { m, n, k, transposeA, transposeB } = shape;
       const generator = new Generator(3);

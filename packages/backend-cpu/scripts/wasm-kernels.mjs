@@ -542,13 +542,15 @@ function layerKernels() {
   const projection = (G) => `(if ${lg('I')}
         (then (call $gemm ${lg('R')} (i32.mul ${lg('H')} (i32.const ${G})) ${lg('I')} ${lg('x')} ${lg('I')} (i32.const 1) ${lg('wip')} ${lg('gx')} (i32.mul ${lg('H')} (i32.const ${G})) (i32.const 0) ${lg('pa')} ${lg('tile')})))`;
   const hidden = (G) => `(call $gemm ${lg('R')} (i32.mul ${lg('H')} (i32.const ${G})) ${lg('H')} ${lg('hs')} ${lg('H')} (i32.const 1) ${lg('wp')} ${lg('gh')} (i32.mul ${lg('H')} (i32.const ${G})) (i32.const 0) ${lg('pa')} ${lg('tile')})`;
+  // Without keep (inference) every step writes its gate values over the same B rows of `saved`.
   const forwardPrologue = (G, S) => `${stride('sh', 1)}
     ${stride('ss', S)}
+    (if (i32.eqz ${lg('keep')}) (then (local.set $ss (i32.const 0))))
     (local.set $sx (i32.mul ${lg('B')} (i32.shl ${lg('I')} (i32.const 2))))
     (local.set $sg (if (result i32) ${lg('I')} (then (i32.const 0)) (else (i32.mul ${lg('B')} (i32.shl (i32.mul ${lg('H')} (i32.const ${G})) (i32.const 2))))))
     (local.set $sm (if (result i32) ${lg('mask')} (then (i32.shl ${lg('B')} (i32.const 2))) (else (i32.const 0))))`;
   const gruForward = `
-  (func (export "gru_layer_forward") ${params(['T', 'B', 'R', 'H', 'I', 'x', 'wip', 'gx', 'bx', 'wp', 'bh', 'hs', 'saved', 'out', 'mask', 'gh', 'hn', 'pa', 'tile'])}
+  (func (export "gru_layer_forward") ${params(['T', 'B', 'R', 'H', 'I', 'keep', 'x', 'wip', 'gx', 'bx', 'wp', 'bh', 'hs', 'saved', 'out', 'mask', 'gh', 'hn', 'pa', 'tile'])}
     ${locals(['t', 'sh', 'ss', 'sx', 'sg', 'sm', 'next'])}
     ${forwardPrologue(3, 4)}
     ${forLoop('t', lg('T'), '(i32.const 1)', [
@@ -560,7 +562,7 @@ function layerKernels() {
       advance([['x', 'sx'], ['gx', 'sg'], ['hs', 'sh'], ['saved', 'ss'], ['out', 'sh'], ['mask', 'sm']]),
     ])})`;
   const lstmForward = `
-  (func (export "lstm_layer_forward") ${params(['T', 'B', 'R', 'H', 'I', 'x', 'wip', 'gx', 'bx', 'wp', 'bh', 'hs', 'cs', 'saved', 'out', 'mask', 'gh', 'hn', 'cn', 'pa', 'tile'])}
+  (func (export "lstm_layer_forward") ${params(['T', 'B', 'R', 'H', 'I', 'keep', 'x', 'wip', 'gx', 'bx', 'wp', 'bh', 'hs', 'cs', 'saved', 'out', 'mask', 'gh', 'hn', 'cn', 'pa', 'tile'])}
     ${locals(['t', 'sh', 'ss', 'sx', 'sg', 'sm', 'next'])}
     ${forwardPrologue(4, 5)}
     ${forLoop('t', lg('T'), '(i32.const 1)', [

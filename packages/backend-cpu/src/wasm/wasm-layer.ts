@@ -118,7 +118,8 @@ export class WasmLayer {
       wp: m.bytes(WasmKernels.packedBBytes(H, GH)),
       hs: m.floats((T + 1) * B * H),
       cs: lstm ? m.floats((T + 1) * B * H) : 0,
-      saved: m.floats(T * B * S),
+      // Inference keeps one step's gate values (overwritten every step).
+      saved: m.floats((keepForBackward ? T : 1) * B * S),
       out: m.floats(T * B * H),
       gh: m.floats(B * GH),
       hn: m.floats(B * H),
@@ -147,7 +148,7 @@ export class WasmLayer {
       const { pa, tile } = scratch[k];
       const rows = (base: number, width: number) => base + 4 * b0 * width;
       const maskAt = mask === null ? 0 : rows(at.mask, 1);
-      const head = [T, B, R, H, I, rows(at.x, I), at.wip, rows(at.gx, GH), at.bx, at.wp, at.bh, rows(at.hs, H)];
+      const head = [T, B, R, H, I, keepForBackward ? 1 : 0, rows(at.x, I), at.wip, rows(at.gx, GH), at.bx, at.wp, at.bh, rows(at.hs, H)];
       return [
         lstm
           ? { fn: 'lstm_layer_forward', args: [...head, rows(at.cs, H), rows(at.saved, S), rows(at.out, H), maskAt, rows(at.gh, GH), rows(at.hn, H), rows(at.cn, H), pa, tile] }
