@@ -153,15 +153,16 @@ export async function discoverBackends(
   importOnnxruntime: () => Promise<unknown> = () => import('onnxruntime-node'),
   threads: number | 'auto' = 'auto',
 ): Promise<BackendEntry[]> {
-  return [...cpuEntries(availableKernelSets(), await resolveThreads(threads)), ...(await gpujsEntries(importGpujs)), await onnxruntimeEntry(importOnnxruntime)];
+  const count = await resolveThreads(threads);
+  return [...cpuEntries(availableKernelSets(), count), ...(await gpujsEntries(importGpujs)), await onnxruntimeEntry(importOnnxruntime, count)];
 }
 
 /**
  * onnxruntime-node (an optional dependency) as a row of the speed table: the same models exported
  * with `@gated/onnx`, forward only, so that users see how an exported model serves next to Gated's
- * own kernels.
+ * own kernels, on as many intra-op threads as Gated's wasm kernel sets get.
  */
-async function onnxruntimeEntry(importer: () => Promise<unknown>): Promise<BackendEntry> {
+async function onnxruntimeEntry(importer: () => Promise<unknown>, threads: number): Promise<BackendEntry> {
   let ort: OnnxruntimeModule;
   try {
     const mod = (await importer()) as OnnxruntimeModule & { default?: OnnxruntimeModule };
@@ -174,12 +175,12 @@ async function onnxruntimeEntry(importer: () => Promise<unknown>): Promise<Backe
     id: 'onnxruntime',
     available: true,
     quick: true,
-    note: 'models exported with @gated/onnx, run by onnxruntime-node with 1 thread; forward only',
+    note: `models exported with @gated/onnx, run by onnxruntime-node with ${threads} thread${threads === 1 ? '' : 's'}; forward only`,
     passes: ['forward'],
     create: () => {
       throw new Error('onnxruntime runs exported models, not Gated tensors');
     },
-    measure: (cells, workload, plan, onRun) => measureOnnxruntime(ort, cells, workload, plan, onRun),
+    measure: (cells, workload, plan, onRun) => measureOnnxruntime(ort, cells, workload, plan, onRun, threads),
   };
 }
 

@@ -23,8 +23,8 @@ const AGREEMENT = 1e-4;
 /**
  * Times onnxruntime-node's forward pass of the same models: each cell is built exactly as for the
  * Gated backends (same seed, so the same weights and input), exported with `@gated/onnx` (one
- * native ONNX GRU/LSTM node per layer), checked against Gated's own forward, and run with one
- * intra-op thread (the Gated CPU backend uses one). A timed run is `session.run` plus reading one
+ * native ONNX GRU/LSTM node per layer), checked against Gated's own forward, and run with
+ * `threads` intra-op threads (what Gated's wasm kernel sets get). A timed run is `session.run` plus reading one
  * value of the output, with the same warm-up and interleaving as {@link measureInterleaved}.
  */
 export async function measureOnnxruntime(
@@ -33,6 +33,7 @@ export async function measureOnnxruntime(
   workload: Workload,
   plan: RepetitionPlan,
   onRun: RunListener = () => {},
+  threads = 1,
 ): Promise<Measurement[]> {
   setBackend(new CpuBackend());
   manualSeed(0);
@@ -41,7 +42,7 @@ export async function measureOnnxruntime(
   const sessions: Session[] = [];
   for (const [k, model] of models.entries()) {
     const bytes = exportOnnx((i: { x: Tensor }) => model.forward(i.x), { x: input }, { module: model });
-    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
     const expected = noGrad(() => model.forward(input).output.dataSync());
     const actual = (await session.run({ x: new ort.Tensor('float32', input.dataSync(), input.shape) })).output.data as Float32Array;
     let worst = 0;
