@@ -4,6 +4,8 @@ import {
   GRU_RESET_BEFORE_CELL,
   Generator,
   LSTM_CELL,
+  ShapeError,
+  ValueError,
   add,
   mul,
   noGrad,
@@ -156,3 +158,47 @@ for (const kernels of KERNEL_SETS_UNDER_TEST) {
     });
   });
 }
+
+describe('recurrentLayer arguments', () => {
+  const H = 4;
+  const withKernel = new CpuBackend();
+  // The same backend without the whole-layer kernel: core projects with ops and runs its per-step path.
+  const perStep = new CpuBackend();
+  Object.defineProperty(perStep, 'recurrentLayer', { value: undefined });
+  const setup = (backend: CpuBackend) => {
+    const t = (shape: number[]) => randn(shape, { backend, generator: new Generator(1) });
+    return { t, state: { h0: t([2, H]), c0: null, weightHh: t([3 * H, H]), biasHh: t([3 * H]), mask: null } };
+  };
+
+  for (const [label, backend] of [
+    ['whole-layer kernel', withKernel],
+    ['per-step path', perStep],
+  ] as const) {
+    it(`${label}: takes exactly one of gx and input, and says which it got`, () => {
+      const { t, state } = setup(backend);
+      expect(() => recurrentLayer(GRU_CELL, state)).toThrow(ValueError);
+      expect(() => recurrentLayer(GRU_CELL, state)).toThrow('GRU: give exactly one of gx (the input projection) and input ({ x, weightIh, biasIh }), got neither');
+      const both = { ...state, gx: t([3, 2, 3 * H]), input: { x: t([3, 2, 5]), weightIh: t([3 * H, 5]), biasIh: null } };
+      expect(() => recurrentLayer(GRU_CELL, both)).toThrow('got both');
+      expect(() => recurrentLayerReference(GRU_CELL, both)).toThrow('got both');
+    });
+
+    it(`${label}: refuses an input that does not fit its weights, naming the shapes`, () => {
+      const { t, state } = setup(backend);
+      const bad = [
+        { x: t([3, 2, 5]), weightIh: t([3 * H, 6]), biasIh: null },
+        { x: t([3, 2, 5]), weightIh: t([2 * H, 5]), biasIh: null },
+        { x: t([6, 5]), weightIh: t([3 * H, 5]), biasIh: null },
+        { x: t([3, 2, 5]), weightIh: t([3 * H, 5]), biasIh: t([H]) },
+      ];
+      for (const input of bad) {
+        expect(() => recurrentLayer(GRU_CELL, { ...state, input })).toThrow(ShapeError);
+        expect(() => recurrentLayer(GRU_CELL, { ...state, input })).toThrow(/input x must be \[seqLen, batch, inputSize\] with weightIh \[12, inputSize\] and biasIh \[12\] or null, got x \[/);
+        expect(() => recurrentLayerReference(GRU_CELL, { ...state, input })).toThrow(ShapeError);
+      }
+      // A batch that does not match h0 is the layer's own shape error.
+      const wrongBatch = { x: t([3, 5, 5]), weightIh: t([3 * H, 5]), biasIh: null };
+      expect(() => recurrentLayer(GRU_CELL, { ...state, input: wrongBatch })).toThrow('GRU: gx must be [seqLen, 2, 12] for h0 [2, 4], got [3, 5, 12]');
+    });
+  }
+});
