@@ -70,29 +70,35 @@ interface WorkerHandle {
   terminate(): unknown;
 }
 
-/** Worker threads this engine can start: Node's `worker_threads`, or Web Workers in a cross-origin-isolated page. */
-type Spawn = (data: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; index: number }) => WorkerHandle;
+/**
+ * Starts a worker on the module, the memory and the control block; `onFailure` is called if the
+ * worker fails before or after it has started (a failed start is reported by {@link ThreadPool.start}).
+ */
+type Spawn = (data: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; index: number }, onFailure: () => void) => WorkerHandle;
 
 const isNode = typeof process === 'object' && typeof (process as { versions?: { node?: string } }).versions?.node === 'string';
 
 /** Loads a Node built-in without letting bundlers for the browser see (and try to resolve) it. */
 const nodeBuiltin = (name: string): Promise<unknown> => import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${name}`);
 
+/** How this engine starts worker threads: Node's `worker_threads`, or Web Workers; `null` where it has neither. */
 async function spawner(): Promise<Spawn | null> {
   if (isNode) {
     const { Worker } = (await nodeBuiltin('worker_threads')) as typeof NodeWorkerThreads;
-    return (data) => {
+    return (data, onFailure) => {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: data });
       // Idle workers must not keep the process alive.
       worker.unref();
-      worker.on('error', () => undefined);
+      worker.on('error', onFailure);
+      worker.on('exit', onFailure);
       return worker;
     };
   }
   if (typeof Worker === 'function' && typeof Blob === 'function' && typeof URL === 'function') {
     const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-    return (data) => {
+    return (data, onFailure) => {
       const worker = new Worker(url);
+      worker.onerror = onFailure;
       worker.postMessage(data);
       return worker;
     };
@@ -165,28 +171,43 @@ export class ThreadPool {
 
   /**
    * Starts the workers (once); resolves to the number of threads running when all have started, or
-   * 1 where this engine cannot start worker threads (or after {@link ThreadPool.close}).
+   * 1 where this engine cannot start worker threads, where one fails to start (the pool then closes),
+   * or after {@link ThreadPool.close}. Never rejects.
    */
   start(): Promise<number> {
-    this.#starting ??= (async () => {
-      const requested = this.#requested as number;
-      const threads = requested > 0 ? requested : Math.min(-requested, await hardwareThreads());
-      const spawn = threads > 1 ? await spawner() : null;
-      if (spawn === null || this.#closed) return 1;
-      const wanted = threads - 1;
-      this.#control = new Int32Array(new SharedArrayBuffer(4 * SLOT_INTS * wanted));
-      for (let i = 0; i < wanted; i++) {
-        this.#workers.push(spawn({ module: this.#kernels.module, memory: this.#kernels.memory, control: this.#control.buffer as SharedArrayBuffer, index: i }));
-      }
-      this.#wanted = wanted;
-      // Each worker sets its flag once it has instantiated the module; poll on a timer (the workers
-      // are not waited for anywhere else: until then their jobs run on the caller).
-      for (let i = 0; i < wanted; i++) {
-        while (!this.#closed && Atomics.load(this.#control, i * SLOT_INTS + READY) !== 1) await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-      return this.running;
-    })();
+    this.#starting ??= this.#start().catch(() => {
+      // A worker that cannot be created (a page's CSP, a sandbox) leaves the caller alone.
+      this.close();
+      return 1;
+    });
     return this.#starting;
+  }
+
+  async #start(): Promise<number> {
+    const requested = this.#requested as number;
+    const threads = requested > 0 ? requested : Math.min(-requested, await hardwareThreads());
+    const spawn = threads > 1 ? await spawner() : null;
+    if (spawn === null || this.#closed) return 1;
+    const wanted = threads - 1;
+    const control = new Int32Array(new SharedArrayBuffer(4 * SLOT_INTS * wanted));
+    let failed = false;
+    // A worker that fails stops taking jobs: its flag is cleared, so its share runs on the caller.
+    const fail = (i: number) => () => {
+      failed = true;
+      Atomics.store(control, i * SLOT_INTS + READY, 0);
+    };
+    this.#control = control;
+    for (let i = 0; i < wanted; i++) {
+      this.#workers.push(spawn({ module: this.#kernels.module, memory: this.#kernels.memory, control: control.buffer as SharedArrayBuffer, index: i }, fail(i)));
+    }
+    this.#wanted = wanted;
+    // Each worker sets its flag once it has instantiated the module; poll on a timer (nothing else
+    // waits for them: until then their jobs run on the caller).
+    for (let i = 0; i < wanted; i++) {
+      while (!this.#closed && !failed && Atomics.load(control, i * SLOT_INTS + READY) !== 1) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    if (failed) throw new Error('ThreadPool: a worker failed to start');
+    return this.running;
   }
 
   /**

@@ -118,6 +118,20 @@ for (const kernels of wasmSets) {
       }
     });
 
+    it('a worker that fails to start leaves the caller alone: start resolves 1 and jobs run on the caller', async () => {
+      const wasm = WasmKernels.create(kernels === 'wasm-relaxed');
+      // Not a compiled module: the worker's instantiation throws.
+      const broken = { shared: true, module: { notAModule: true }, memory: wasm.memory, run: (task: never) => wasm.run(task) } as unknown as WasmKernels;
+      const pool = new ThreadPool(broken, 2, 2);
+      expect(await pool.start()).toBe(1);
+      expect(pool.running).toBe(1);
+      wasm.ensure(1 << 16);
+      wasm.f32.fill(1, 256, 256 + 16);
+      wasm.packB(256, 4, 1, 4, 4, 4096);
+      pool.run([[], [{ fn: 'gemm', args: [4, 4, 4, 4 * 256, 4, 1, 4096, 4 * 2048, 4, 0, 8192, 9216] }]]);
+      expect(Array.from(wasm.f32.subarray(2048, 2048 + 16))).toEqual(new Array(16).fill(4));
+    });
+
     it('a kernel that traps in a worker is an Error naming the worker, and the pool keeps working', async () => {
       const wasm = WasmKernels.create(kernels === 'wasm-relaxed');
       const pool = new ThreadPool(wasm, 2, 2);
