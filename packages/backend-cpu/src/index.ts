@@ -5,4 +5,4 @@
  */
 export { CpuBackend } from './cpu-backend';
 export { CpuStorage } from './cpu-storage';
-export { KERNEL_SET_NAMES, availableKernelSets, type CpuBackendOptions, type KernelSetName } from './kernel-sets';
+export { KERNEL_SET_NAMES, MAX_AUTO_THREADS, availableKernelSets, type CpuBackendOptions, type KernelSetName } from './kernel-sets';
