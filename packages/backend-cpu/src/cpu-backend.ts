@@ -42,12 +42,14 @@ import { WasmLayer, wasmLayerRuns } from './wasm/wasm-layer';
 
 /**
  * The CPU backend: every primitive, the fused GRU/LSTM step kernels and the whole-layer recurrent
- * kernel on `Float32Array`, in the calling thread, with a choice of kernel sets ({@link KernelSetName}).
+ * kernel on `Float32Array`, with a choice of kernel sets ({@link KernelSetName}) and, for the
+ * WebAssembly sets, worker threads for large layers and products.
  *
  * @remarks Kernels live as plain functions over typed arrays in `kernels/<family>.ts` (the `js` set,
  * the reference) and as a generated WebAssembly module in `wasm/` (the `wasm-simd` and
- * `wasm-relaxed` sets: the sgemm under `matMul` and under the whole-layer kernel's products); this
- * class only allocates outputs, unwraps storage and keeps the memory count. Nothing is registered on import:
+ * `wasm-relaxed` sets: the sgemm under `matMul`, and the GRU/LSTM time loops of the whole-layer
+ * kernel, split by batch rows across threads); this class only allocates outputs, unwraps storage
+ * and keeps the memory count. Nothing is registered on import:
  * pass an instance to `setBackend` or to a creation function's `backend` option.
  *
  * @example
@@ -84,7 +86,8 @@ export class CpuBackend implements Backend<CpuStorage> {
 
   /**
    * @param options - `kernels`: the kernel set, or `auto` (the default) for the fastest this engine
-   * validates. An unknown key or value is a `ValueError` naming it.
+   * validates; `threads`: the most threads, or `auto` (the default). An unknown key or value is a
+   * `ValueError` naming it.
    */
   constructor(options?: CpuBackendOptions) {
     const checked = checkCpuBackendOptions(options);
