@@ -1,5 +1,5 @@
 // Assembles the WebAssembly kernels (scripts/wasm-kernels.mjs) with wabt from npm and writes
-// src/wasm/modules.generated.ts, the four modules as base64 so that the ESM and CJS builds load them
+// src/wasm/modules.generated.ts, the two modules (shared-memory builds) as base64 so that the ESM and CJS builds load them
 // in Node and in browsers without fs or fetch. `node scripts/build-wasm.mjs --check` only compares.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

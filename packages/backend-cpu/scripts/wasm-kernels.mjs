@@ -1,10 +1,11 @@
 // The WebAssembly kernels of @gated/backend-cpu, written as WebAssembly text (WAT) by a generator so
 // that the plain SIMD128 and the relaxed-SIMD builds come from one source: they differ only in how a
-// multiply-add is spelled. Each comes in two flavours of the memory it imports: shared (for the
-// worker threads, which instantiate the same module on the same memory) and not shared (where
-// SharedArrayBuffer is unavailable). `build-wasm.mjs` assembles the four with wabt (npm) and writes
-// `src/wasm/modules.generated.ts`; `src/wasm/wasm-kernels.test.ts` regenerates them and checks that the committed
-// bytes are identical.
+// multiply-add is spelled. Each can import a shared memory (for the worker threads, which
+// instantiate the same module on the same memory) or a memory of its own (where SharedArrayBuffer is
+// unavailable). `build-wasm.mjs` assembles the two shared builds with wabt (npm) and writes
+// `src/wasm/modules.generated.ts`; the own-memory builds differ in one byte and are derived at run
+// time (`unsharedModule`). `src/wasm/wasm-kernels.test.ts` regenerates everything and checks that
+// the committed bytes, and the derived ones, are identical to wabt's.
 //
 // Memory layout: everything is addressed in bytes by the caller; the module owns no static data.
 // All floats are float32, matrices row-major. Exports:

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { TOLERANCE, assertClose } from '@gated/core/testing';
 import { KERNEL_SETS_UNDER_TEST } from '../kernel-sets-under-test';
 import { makeRandom, randomArray } from '../test-helpers';
-import { WasmKernels } from './wasm-kernels';
+import { WasmKernels, unsharedModule } from './wasm-kernels';
 import { wasmMatMul } from './wasm-matmul';
 
 const wasmSets = KERNEL_SETS_UNDER_TEST.filter((k) => k !== 'js');
@@ -15,6 +15,17 @@ describe('generated WebAssembly modules', () => {
     const lib = (await import(new URL('../../scripts/wasm-build-lib.mjs', import.meta.url).href)) as { generatedModulesSource(): Promise<string> };
     const committed = readFileSync(new URL('./modules.generated.ts', import.meta.url), 'utf8');
     expect(await lib.generatedModulesSource()).toBe(committed);
+  });
+
+  it('derive the build on a memory of their own from the shared build: byte-identical to what wabt assembles', async () => {
+    const lib = (await import(new URL('../../scripts/wasm-build-lib.mjs', import.meta.url).href)) as { assemble(relaxed: boolean, shared: boolean): Promise<Uint8Array> };
+    for (const relaxed of [false, true]) {
+      const shared = new Uint8Array(await lib.assemble(relaxed, true));
+      const own = unsharedModule(shared);
+      expect(own).not.toEqual(shared);
+      expect(Buffer.from(own).equals(Buffer.from(await lib.assemble(relaxed, false)))).toBe(true);
+    }
+    expect(() => unsharedModule(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))).toThrow('the module imports no memory');
   });
 });
 

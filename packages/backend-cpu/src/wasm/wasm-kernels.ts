@@ -1,11 +1,4 @@
-import {
-  MEMORY_INITIAL_PAGES,
-  MEMORY_MAXIMUM_PAGES,
-  RELAXED_MODULE_BASE64,
-  RELAXED_SHARED_MODULE_BASE64,
-  SIMD_MODULE_BASE64,
-  SIMD_SHARED_MODULE_BASE64,
-} from './modules.generated';
+import { MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, RELAXED_MODULE_BASE64, SIMD_MODULE_BASE64 } from './modules.generated';
 
 /**
  * The exports of the generated kernel module (see `scripts/wasm-kernels.mjs`). Every address is in
@@ -54,13 +47,59 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Reads an unsigned LEB128 integer at `at`; returns it and the offset after it. */
+function leb(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return [value, at];
+    shift += 7;
+  }
+}
+
+/**
+ * The module on a memory of its own, from the build importing a shared memory: the two differ only in
+ * the limits flag of the memory import (`0x03`, shared with a maximum, becomes `0x01`). Walks the
+ * sections to the import section and its memory import; `wasm-kernels.test.ts` checks the result
+ * against wabt's own assembly of the unshared build, byte for byte.
+ */
+export function unsharedModule(shared: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const bytes = shared.slice();
+  let at = 8; // magic and version
+  while (at < bytes.length) {
+    const id = bytes[at];
+    const [size, payload] = leb(bytes, at + 1);
+    if (id === 2) {
+      let [count, p] = leb(bytes, payload);
+      for (; count > 0; count--) {
+        for (let name = 0; name < 2; name++) {
+          const [length, after] = leb(bytes, p);
+          p = after + length;
+        }
+        const kind = bytes[p++];
+        if (kind === 2) {
+          if (bytes[p] !== 0x03) throw new Error(`wasm kernels: the memory import's limits flag is ${bytes[p]}, expected 3 (shared, with a maximum)`);
+          bytes[p] = 0x01;
+          return bytes;
+        }
+        throw new Error(`wasm kernels: an import of kind ${kind} before the memory import`);
+      }
+    }
+    at = payload + size;
+  }
+  throw new Error('wasm kernels: the module imports no memory');
+}
+
 const decoded = new Map<string, Uint8Array<ArrayBuffer>>();
 const moduleBytes = (relaxed: boolean, shared: boolean): Uint8Array<ArrayBuffer> => {
-  const source = relaxed ? (shared ? RELAXED_SHARED_MODULE_BASE64 : RELAXED_MODULE_BASE64) : shared ? SIMD_SHARED_MODULE_BASE64 : SIMD_MODULE_BASE64;
-  let bytes = decoded.get(source);
+  const key = `${relaxed ? 'relaxed' : 'simd'}${shared ? ' shared' : ''}`;
+  let bytes = decoded.get(key);
   if (bytes === undefined) {
-    bytes = decode(source);
-    decoded.set(source, bytes);
+    const sharedBytes = decode(relaxed ? RELAXED_MODULE_BASE64 : SIMD_MODULE_BASE64);
+    bytes = shared ? sharedBytes : unsharedModule(sharedBytes);
+    decoded.set(key, bytes);
   }
   return bytes;
 };
