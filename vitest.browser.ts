@@ -26,15 +26,18 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.json': 'application/json; charset=utf-8',
 };
 
-/** Serves the files under `root` on 127.0.0.1 at a random port, nothing outside it. */
-export async function serveDirectory(root: string): Promise<{ server: Server; origin: string }> {
+/**
+ * Serves the files under `root` on 127.0.0.1 at a random port, nothing outside it, with `headers` on
+ * every file (e.g. the two that make a page cross-origin isolated, so it may use SharedArrayBuffer).
+ */
+export async function serveDirectory(root: string, headers: Readonly<Record<string, string>> = {}): Promise<{ server: Server; origin: string }> {
   const server = createServer((request, response) => {
     const path = normalize(join(root, new URL(request.url ?? '/', 'http://127.0.0.1').pathname));
     if (!path.startsWith(root) || !existsSync(path)) {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' });
+    response.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' });
     response.end(readFileSync(path));
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));

@@ -49,3 +49,28 @@ export function runLayerCheck(backend: Backend & { readonly kernels: string }): 
     return { kernels: backend.kernels, numbers };
   });
 }
+
+/** The threads check: big enough that a GRU layer and its backward are split across two threads. */
+export const THREAD_CHECK = { seed: 5, seqLen: 20, batch: 16, inputSize: 8, hiddenSize: 32, lengths: [20, 3, 0, 17, 20, 1, 19, 8, 20, 12, 5, 20, 9, 14, 20, 2] } as const;
+
+/**
+ * One GRU layer in the input form (`x`, `W_ih`, `b_ih`: the projection inside the kernel), with
+ * lengths, forward and backward; every output and gradient, flattened, for a bit-for-bit comparison
+ * of two thread counts.
+ */
+export function runThreadCheck(backend: Backend): number[] {
+  const { seed, seqLen: T, batch: B, inputSize: I, hiddenSize: H, lengths } = THREAD_CHECK;
+  const mask = Float32Array.from({ length: T * B }, (_, i) => (Math.floor(i / B) < lengths[i % B] ? 1 : 0));
+  return scope(() => {
+    manualSeed(seed);
+    const leaf = (shape: number[]) => randn(shape, { backend, requiresGrad: true });
+    const input = { x: leaf([T, B, I]), weightIh: leaf([3 * H, I]), biasIh: leaf([3 * H]) };
+    const h0 = leaf([B, H]);
+    const weightHh = leaf([3 * H, H]);
+    const biasHh = leaf([3 * H]);
+    const r = recurrentLayer(GRU_CELL, { input, h0, c0: null, weightHh, biasHh, mask });
+    add(sum(mul(r.output, randn([T, B, H], { backend }))), sum(mul(r.h, randn([B, H], { backend })))).backward();
+    const tensors = [r.output, r.h, input.x.grad, input.weightIh.grad, input.biasIh.grad, h0.grad, weightHh.grad, biasHh.grad] as Tensor[];
+    return tensors.flatMap((t) => Array.from(t.dataSync()));
+  });
+}

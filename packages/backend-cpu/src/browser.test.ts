@@ -17,6 +17,8 @@ import type { LayerCheckPageResult } from '../browser/layer-check';
  * The browser check: `browser/layer-check.html` runs GRU and LSTM layers forward and backward and a
  * 64³ product on `CpuBackend` in headless Chromium, with the `js` set and with the set `auto` picks
  * there (a wasm one), compiled by `CpuBackend.create`; every number must match the `js` set here.
+ * The page is served cross-origin isolated, so it also starts two Web Workers on the shared wasm
+ * memory and checks that a GRU layer split across them is bit-identical to one thread.
  * The page's modules are built from source in `beforeAll`, so a stale `dist` can never pass.
  */
 
@@ -58,7 +60,8 @@ describe('browser check: CpuBackend kernel sets in headless Chromium', () => {
     reference = runLayerCheck(new CpuBackend({ kernels: 'js' }));
     outDir = mkdtempSync(join(tmpdir(), 'gated-cpu-browser-check-'));
     await buildPage(outDir);
-    ({ server, origin } = await serveDirectory(outDir));
+    // Cross-origin isolated, so the page has SharedArrayBuffer and the wasm sets their Web Workers.
+    ({ server, origin } = await serveDirectory(outDir, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 120_000);
 
@@ -93,7 +96,15 @@ describe('browser check: CpuBackend kernel sets in headless Chromium', () => {
           assertClose(values, reference.numbers[label], TOLERANCE.accumulation, `browser ${run.kernels} vs node js: ${label}`);
         }
       }
-      console.info(`browser check: new CpuBackend() on the main thread ran ${result.syncKernels}; CpuBackend.create() ran ${kernels[1]}`);
+      // Web Workers on the shared memory: two threads started, and the split layer is bit-identical to one thread.
+      expect(result.isolated).toBe(true);
+      expect(result.threads?.started).toBe(2);
+      const { split, single } = result.threads as NonNullable<LayerCheckPageResult['threads']>;
+      expect(split.length).toBeGreaterThan(0);
+      assertClose(split, single, TOLERANCE.exact, 'browser: GRU layer on 2 threads vs 1');
+      console.info(
+        `browser check: new CpuBackend() on the main thread ran ${result.syncKernels}; CpuBackend.create() ran ${kernels[1]}; ${result.threads?.started} threads (Web Workers), ${split.length} numbers bit-identical to 1 thread`,
+      );
     } finally {
       await page.close();
     }
