@@ -50,8 +50,8 @@ export function runLayerCheck(backend: Backend & { readonly kernels: string }): 
   });
 }
 
-/** The threads check: big enough that a GRU layer and its backward are split across two threads. */
-export const THREAD_CHECK = { seed: 5, seqLen: 20, batch: 16, inputSize: 8, hiddenSize: 32, lengths: [20, 3, 0, 17, 20, 1, 19, 8, 20, 12, 5, 20, 9, 14, 20, 2] } as const;
+/** The threads check: big enough (20M multiply-adds forward) that a GRU layer and its backward are split across two threads. */
+export const THREAD_CHECK = { seed: 5, seqLen: 24, batch: 16, inputSize: 8, hiddenSize: 128, lengths: [24, 3, 0, 17, 24, 1, 19, 8, 24, 12, 5, 24, 9, 14, 24, 2] } as const;
 
 /**
  * One GRU layer in the input form (`x`, `W_ih`, `b_ih`: the projection inside the kernel), with

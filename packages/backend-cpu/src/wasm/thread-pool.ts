@@ -290,11 +290,13 @@ export class ThreadPool {
 }
 
 /**
- * Multiply-adds a thread must get before a product or a layer is split across threads: below it,
- * waking a worker (about 12 µs for an `Atomics.notify`/`wait` round trip) costs about as much as the
- * work it takes over.
+ * Multiply-adds (about 8.4M, a third of a millisecond of one core) a thread must get before a product
+ * or a layer is split across threads. Waking a worker is an `Atomics.notify`/`wait` round trip of
+ * about 12 µs, but a worker idle for a while wakes slower, and a call waits for its slowest thread:
+ * measured on the bench's `small` GRU (9.4M multiply-adds forward), two threads ran no faster in the
+ * median than one, so it stays on one; `medium` (236M) gains about 1.5×.
  */
-export const MIN_WORK_PER_THREAD = 1 << 18;
+export const MIN_WORK_PER_THREAD = 1 << 23;
 
 /**
  * `[start, count]` parts of `0 … total − 1` for up to `parts` threads, each a multiple of `align`

@@ -4,7 +4,7 @@ import { TOLERANCE, assertClose } from '@gated/core/testing';
 import { skipWithReason } from '../../../../vitest.skip';
 import { CpuBackend } from '../cpu-backend';
 import { KERNEL_SETS_UNDER_TEST } from '../kernel-sets-under-test';
-import { ThreadPool, splitRange } from './thread-pool';
+import { MIN_WORK_PER_THREAD, ThreadPool, splitRange } from './thread-pool';
 import { WasmKernels } from './wasm-kernels';
 
 const wasmSets = KERNEL_SETS_UNDER_TEST.filter((k) => k !== 'js');
@@ -29,9 +29,9 @@ describe('splitRange', () => {
   });
 });
 
-// Big enough that the layer and its backward products are split across two threads; an uneven batch
-// (8 + 5 rows), lengths including 0 and the full length.
-const [T, B, I, H] = [40, 13, 5, 32];
+// Big enough (27M multiply-adds forward) that the layer and its backward products are split across
+// two threads; an uneven batch (8 + 5 rows), lengths including 0 and the full length.
+const [T, B, I, H] = [40, 13, 5, 128];
 const lengths = [40, 3, 0, 17, 40, 1, 39, 8, 40, 22, 5, 40, 12];
 const mask = Float32Array.from({ length: T * B }, (_, i) => (Math.floor(i / B) < lengths[i % B] ? 1 : 0));
 
@@ -61,6 +61,19 @@ for (const kernels of wasmSets) {
       await two.startThreads();
     });
     afterAll(() => two.stopThreads());
+
+    it('leave a call below MIN_WORK_PER_THREAD per thread on the calling thread', () => {
+      const spy = vi.spyOn(ThreadPool.prototype, 'run');
+      try {
+        // 9.4M multiply-adds: the bench's small GRU forward.
+        const x = randn([32, 16, 32], { backend: two, generator: new Generator(1) });
+        recurrentLayer(GRU_CELL, { input: { x, weightIh: randn([192, 32], { backend: two }), biasIh: null }, h0: randn([16, 64], { backend: two }), c0: null, weightHh: randn([192, 64], { backend: two }), biasHh: null, mask: null });
+        expect(spy).not.toHaveBeenCalled();
+        expect(MIN_WORK_PER_THREAD).toBeGreaterThan((32 * 16 * 192 * 96) / 2);
+      } finally {
+        spy.mockRestore();
+      }
+    });
 
     it('start where SharedArrayBuffer exists, and report how many run', async () => {
       expect(typeof SharedArrayBuffer).toBe('function');
@@ -96,7 +109,7 @@ for (const kernels of wasmSets) {
       const spy = vi.spyOn(ThreadPool.prototype, 'run');
       try {
         const product = (backend: CpuBackend, transposeA: boolean, transposeB: boolean) => {
-          const [m, n, k] = [203, 70, 129];
+          const [m, n, k] = [203, 130, 700];
           const a = randn(transposeA ? [k, m] : [m, k], { backend, generator: new Generator(1) });
           const b = randn(transposeB ? [n, k] : [k, n], { backend, generator: new Generator(2) });
           return matmulTransposed(a, b, transposeA, transposeB).dataSync();
