@@ -67,8 +67,8 @@ available backend. Prints both tables, writes bench-results/latest.json and benc
                         median is slower by more than --threshold (default 10%) or a count changed
   --current NEW.json    with --compare: compare this file instead of running the benchmark
   --threshold PCT       slowdown, in percent, that fails --compare (default 10)
-  --peers               also TensorFlow.js 4.22 (tfjs:cpu, tfjs:wasm) on the same single-layer
-                        workloads and passes, with the ratio to Gated's fastest CPU kernel set
+  --peers               also TensorFlow.js 4.22 (tfjs:wasm; tfjs:cpu on single-layer workloads) on the
+                        same workloads and passes, with the ratio to Gated's fastest CPU kernel set
   --threads N|auto      threads of the cpu:wasm-* backends (default auto: every logical processor;
                         1: the calling thread alone); the report names the count
   --sgemm               only the sgemm table: GFLOP/s of the recurrent nets' products under each

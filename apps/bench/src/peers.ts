@@ -37,7 +37,9 @@ interface Tfjs {
   layers: {
     gru(args: object): TfLayer;
     lstm(args: object): TfLayer;
+    bidirectional(args: { layer: TfLayer; mergeMode: 'concat'; inputShape?: number[] }): TfLayer;
   };
+  sequential(): TfLayer & { add(layer: TfLayer): void };
   env(): { set(flag: string, value: unknown): void };
 }
 interface TfTensor {
@@ -50,10 +52,13 @@ interface TfLayer {
 }
 
 /**
- * Times TensorFlow.js's `tf.layers.gru` / `tf.layers.lstm` (batch-major input, `returnSequences`) on
- * the single-layer, one-direction workloads: forward (`apply`, one value read back) and forward +
- * backward (`tf.variableGrads` of the summed output, one gradient value read back), the passes of the
- * Gated figures. TensorFlow.js's GRU is the reset-before one with one bias (it has no `resetAfter`).
+ * Times TensorFlow.js's `tf.layers.gru` / `tf.layers.lstm` (batch-major input, `returnSequences`;
+ * stacked in a `tf.sequential`, each wrapped in `tf.layers.bidirectional` with `concat` for a
+ * bidirectional workload, Keras's equivalent of PyTorch's `num_layers` and `bidirectional`): forward
+ * (`apply`, one value read back) and forward + backward (`tf.variableGrads` of the summed output, one
+ * gradient value read back), the passes of the Gated figures. TensorFlow.js's GRU is the
+ * reset-before one with one bias (it has no `resetAfter`). `tfjs:cpu` runs the single-layer,
+ * one-direction workloads only: a stacked bidirectional one takes it tens of seconds a run.
  *
  * @returns the figures, and a note per workload or backend that was not run.
  */
@@ -74,11 +79,7 @@ export async function runPeers(
     return { results: [], notes: [`peers not run: TensorFlow.js could not be imported (${String(error).split('\n')[0]})`] };
   }
   const results: PeerResult[] = [];
-  const runnable = workloads.filter((w) => {
-    if (w.numLayers === 1 && !w.bidirectional) return true;
-    notes.push(`peers not run on ${w.name}: they are measured on single-layer, one-direction workloads`);
-    return false;
-  });
+  const stacked = (w: Workload) => w.numLayers > 1 || w.bidirectional;
   for (const backend of PEER_BACKENDS) {
     const name = backend.slice('tfjs:'.length);
     if (!(await tf.setBackend(name))) {
@@ -86,18 +87,33 @@ export async function runPeers(
       continue;
     }
     await tf.ready();
-    for (const w of runnable) {
+    for (const w of workloads) {
+      if (backend === 'tfjs:cpu' && stacked(w)) {
+        notes.push(`tfjs:cpu not run on ${w.name}: a stacked or bidirectional workload takes it tens of seconds a run`);
+        continue;
+      }
       for (const cell of cells) {
-        const layer = tf.layers[cell]({ units: w.hiddenSize, returnSequences: true, inputShape: [w.seqLen, w.inputSize], kernelInitializer: 'glorotUniform', recurrentInitializer: 'glorotUniform' });
+        const model = tf.sequential();
+        for (let l = 0; l < w.numLayers; l++) {
+          const inputShape = l === 0 ? { inputShape: [w.seqLen, w.inputSize] } : {};
+          const rnn = tf.layers[cell]({
+            units: w.hiddenSize,
+            returnSequences: true,
+            kernelInitializer: 'glorotUniform',
+            recurrentInitializer: 'glorotUniform',
+            ...(w.bidirectional ? {} : inputShape),
+          });
+          model.add(w.bidirectional ? tf.layers.bidirectional({ layer: rnn, mergeMode: 'concat', ...inputShape }) : rnn);
+        }
         const x = tf.randomNormal([w.batch, w.seqLen, w.inputSize], 0, 1, 'float32', 1);
         for (const pass of passes) {
           const run = (): number => {
             const t0 = performance.now();
             tf.tidy(() => {
               if (pass === 'forward') {
-                layer.apply(x).dataSync();
+                model.apply(x).dataSync();
               } else {
-                const { grads } = tf.variableGrads(() => tf.sum(layer.apply(x)));
+                const { grads } = tf.variableGrads(() => tf.sum(model.apply(x)));
                 Object.values(grads)[0].dataSync();
               }
             });
@@ -114,7 +130,7 @@ export async function runPeers(
           log(`${w.name} · ${backend} · ${pass} · ${cell}: ${medianMs.toFixed(1)} ms (${runs} run${runs === 1 ? '' : 's'})`);
         }
         x.dispose();
-        layer.dispose?.();
+        model.dispose?.();
       }
     }
   }
