@@ -212,7 +212,10 @@ export class ThreadPool {
 
   /**
    * Runs `jobs[k]` on thread k (k = 0: the caller) and returns when every thread is done. Jobs of
-   * workers that have not started (or do not exist) run on the caller, in order.
+   * workers that have not started (or do not exist, or have failed) run on the caller, in order. A
+   * task that traps in a worker is reported as an `Error` once every thread is done. (A worker the
+   * system kills in the middle of a job would leave the caller waiting: the workers hold no JS heap
+   * to speak of, their memory is the shared wasm memory, so Node's per-worker heap limits never apply.)
    */
   run(jobs: readonly (readonly ThreadTask[])[]): void {
     const ctl = this.#control;
@@ -237,7 +240,7 @@ export class ThreadPool {
       this.#wait(w * SLOT_INTS + DONE, seq);
       if (Atomics.load(ctl, w * SLOT_INTS + ERROR) !== 0) failed = w;
     }
-    if (failed >= 0) throw new Error(`ThreadPool: a kernel failed in worker ${failed + 1} (a wasm trap: an address out of memory)`);
+    if (failed >= 0) throw new Error(`ThreadPool: a kernel failed in worker ${failed + 1} (a wasm trap, such as an address outside the memory)`);
   }
 
   /** Ends the workers; the pool then runs every job on the caller. */
