@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GRU_CELL, Generator, LSTM_CELL, add, matmulTransposed, mul, randn, recurrentLayer, sum, type RecurrentCell, type Tensor } from '@gated/core';
-import { TOLERANCE, assertClose } from '@gated/core/testing';
+import { GRU_CELL, Generator, LSTM_CELL, SGD, add, matmulTransposed, mean, mul, randn, recurrentLayer, sum, type RecurrentCell, type Tensor } from '@gated/core';
+import { TOLERANCE, assertClose, measureTrainingMemory } from '@gated/core/testing';
 import { skipWithReason } from '../../../../vitest.skip';
 import { CpuBackend } from '../cpu-backend';
 import { KERNEL_SETS_UNDER_TEST } from '../kernel-sets-under-test';
@@ -130,6 +130,43 @@ for (const kernels of wasmSets) {
         spy.mockRestore();
       }
     });
+
+    it('a plain training loop split across threads keeps memory flat over 300 steps (workspace reused, nothing accumulated)', async () => {
+      const backend = new CpuBackend({ kernels, threads: 2 });
+      expect(await backend.startThreads()).toBe(2);
+      const [T2, B2, I2, H2] = [24, 16, 16, 128];
+      const leaf = (shape: number[], seed: number) => randn(shape, { backend, generator: new Generator(seed), requiresGrad: true });
+      const params = [leaf([3 * H2, I2], 1), leaf([3 * H2], 2), leaf([3 * H2, H2], 3), leaf([3 * H2], 4)];
+      const [weightIh, biasIh, weightHh, biasHh] = params;
+      const x = randn([T2, B2, I2], { backend, generator: new Generator(5) });
+      const h0 = randn([B2, H2], { backend, generator: new Generator(6) });
+      const optimizer = new SGD(params, { lr: 1e-3 });
+      const spy = vi.spyOn(ThreadPool.prototype, 'run');
+      // A user's loop: no scope, no await, nothing disposed.
+      const step = () => {
+        const r = recurrentLayer(GRU_CELL, { input: { x, weightIh, biasIh }, h0, c0: null, weightHh, biasHh, mask: null });
+        const loss = mean(mul(r.output, r.output));
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+      };
+      try {
+        for (let i = 0; i < 5; i++) step();
+        // The layer's workspace in wasm memory has its size after the first steps: it never grows again.
+        const grow = vi.spyOn(WebAssembly.Memory.prototype, 'grow');
+        const report = await measureTrainingMemory(backend, step, 300);
+        expect(grow, 'wasm memory grown during the loop').not.toHaveBeenCalled();
+        grow.mockRestore();
+        // Every step split its forward and its backward (loop, then products) across the two threads.
+        expect(spy.mock.calls.length).toBeGreaterThanOrEqual(3 * 325);
+        expect(spy.mock.calls.every(([jobs]) => jobs.length === 2)).toBe(true);
+        expect(report.arrayBufferGrowth, 'typed-array bytes kept by the loop').toBeLessThan(2 * 1024 * 1024);
+        expect(report.afterSteps.liveStorages - report.baseline.liveStorages, 'live storages once finalizers ran').toBeLessThanOrEqual(0);
+      } finally {
+        spy.mockRestore();
+        backend.stopThreads();
+      }
+    }, 120_000);
 
     it('a worker that fails to start leaves the caller alone: start resolves 1 and jobs run on the caller', async () => {
       const wasm = WasmKernels.create(kernels === 'wasm-relaxed');
