@@ -1,13 +1,10 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireOrSkip } from '../../../vitest.skip';
-import { CHROMIUM, chromiumAvailability, serveDirectory } from '../../../vitest.browser';
+import { chromiumAvailability, openSite, watchPage, type BrowserSite } from '../../../vitest.browser';
 import { TOLERANCE, assertClose } from '@gated/core/testing';
 import { CpuBackend } from './index';
 import { runLayerCheck, type LayerCheckValues } from '../browser/layer-check-scenario';
@@ -21,8 +18,6 @@ import type { LayerCheckPageResult } from '../browser/layer-check';
  * memory and checks that a GRU layer split across them is bit-identical to one thread.
  * The page's modules are built from source in `beforeAll`, so a stale `dist` can never pass.
  */
-
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox'];
 
 const packageDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const packagesDir = resolve(packageDir, '..');
@@ -49,38 +44,27 @@ async function buildPage(outDir: string): Promise<void> {
 
 describe('browser check: CpuBackend kernel sets in headless Chromium', () => {
   const runs = requireOrSkip('Chromium', chromiumAvailability());
-  let outDir = '';
-  let server: Server | null = null;
-  let origin = '';
-  let browser: Browser | null = null;
+  let site: BrowserSite | null = null;
   let reference: LayerCheckValues;
 
   beforeAll(async () => {
     if (!runs) return;
     reference = runLayerCheck(new CpuBackend({ kernels: 'js' }));
-    outDir = mkdtempSync(join(tmpdir(), 'gated-cpu-browser-check-'));
-    await buildPage(outDir);
     // Cross-origin isolated, so the page has SharedArrayBuffer and the wasm sets their Web Workers.
-    ({ server, origin } = await serveDirectory(outDir, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    site = await openSite(buildPage, {
+      prefix: 'gated-cpu-browser-check-',
+      headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+    });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
-    if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
-  });
+  afterAll(() => site?.close());
 
   it('js and the wasm set auto picks (compiled by CpuBackend.create) match the js set in Node', async () => {
-    if (browser === null) throw new Error('the browser did not start');
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-    });
+    if (site === null) throw new Error('the browser did not start');
+    const page = await site.browser.newPage();
+    const problems = watchPage(page);
     try {
-      await page.goto(`${origin}/layer-check.html`);
+      await page.goto(`${site.origin}/layer-check.html`);
       await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
       const result = (await page.evaluate(() => window.__result)) as LayerCheckPageResult;
       expect(result.error, problems.join('\n')).toBeNull();

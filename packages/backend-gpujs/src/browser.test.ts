@@ -1,13 +1,10 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireOrSkip } from '../../../vitest.skip';
-import { CHROMIUM, chromiumAvailability, serveDirectory } from '../../../vitest.browser';
+import { chromiumAvailability, openSite, watchPage, type BrowserSite } from '../../../vitest.browser';
 import { CpuBackend } from '@gated/backend-cpu';
 import { TOLERANCE, assertClose } from '@gated/core/testing';
 import { browserBundle } from '../tsup.config';
@@ -77,42 +74,24 @@ function compareWithCpu(actual: GruCheckValues, expected: GruCheckValues): numbe
 
 describe('browser check: a GRU on GpujsBackend in headless Chromium', () => {
   const runs = requireOrSkip('Chromium', chromiumAvailability());
-  let outDir = '';
-  let server: Server | null = null;
-  let origin = '';
-  let browser: Browser | null = null;
+  let site: BrowserSite | null = null;
   let cpu: GruCheckValues;
 
   beforeAll(async () => {
     if (!runs) return;
     cpu = runGruCheck(new CpuBackend());
-    outDir = mkdtempSync(join(tmpdir(), 'gated-browser-check-'));
-    await buildPage(outDir);
-    ({ server, origin } = await serveDirectory(outDir));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    site = await openSite(buildPage, { prefix: 'gated-browser-check-', args: CHROMIUM_ARGS });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
-    if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
-  });
+  afterAll(() => site?.close());
 
   /** Opens the page for `mode` and returns its result; console errors and page errors go into any failure. */
   async function openPage(mode: string): Promise<GruCheckPageResult> {
-    if (browser === null) throw new Error('the browser did not start');
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-    });
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
+    if (site === null) throw new Error('the browser did not start');
+    const page = await site.browser.newPage();
+    const problems = watchPage(page);
     try {
-      await page.goto(`${origin}/gru-check.html?mode=${mode}`);
+      await page.goto(`${site.origin}/gru-check.html?mode=${mode}`);
       await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
       const result = (await page.evaluate(() => window.__result)) as GruCheckPageResult;
       if (result.error !== null || problems.length > 0) {

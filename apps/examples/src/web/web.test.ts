@@ -1,8 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '@gated/core';
 import { CpuBackend } from '@gated/backend-cpu';
@@ -12,7 +8,7 @@ import { classify, loadDigitClassifier } from '../mnist/main';
 import { appDirectory, buildWebDemo, defaultDemoModel, serve } from './site';
 import type { DigitDemoState } from './page/digit-demo';
 import { requireOrSkip } from '../../../../vitest.skip';
-import { CHROMIUM, chromiumAvailability } from '../../../../vitest.browser';
+import { chromiumAvailability, openSite, watchPage, type BrowserSite } from '../../../../vitest.browser';
 
 /**
  * The browser check of the digit demo: the page is built (from the packages' sources, as the tests
@@ -44,27 +40,17 @@ function strokes(pixels: Float32Array): [number, number, number][] {
 
 describe('browser check: the digit demo in headless Chromium', () => {
   const runs = requireOrSkip('Chromium', chromiumAvailability());
-  let outDir = '';
-  let server: Server | null = null;
-  let origin = '';
-  let browser: Browser | null = null;
+  let site: BrowserSite | null = null;
 
   beforeAll(async () => {
     if (!runs) return;
-    outDir = mkdtempSync(join(tmpdir(), 'gated-digit-demo-'));
-    await buildWebDemo(outDir, defaultDemoModel(), { fromSource: true });
-    ({ server, origin } = await serve(outDir));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox'] });
+    site = await openSite((root) => buildWebDemo(root, defaultDemoModel(), { fromSource: true }), { prefix: 'gated-digit-demo-', serve });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((done) => (server === null ? done(undefined) : server.close(done)));
-    if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
-  });
+  afterAll(() => site?.close());
 
   it('draws a test-set digit with the mouse and the page names it, with the numbers of the model in Node', async () => {
-    if (browser === null) throw new Error('the browser did not start');
+    if (site === null) throw new Error('the browser did not start');
     setBackend(new CpuBackend());
     const model = loadDigitClassifier(defaultDemoModel());
     const { test } = loadMnist();
@@ -76,17 +62,10 @@ describe('browser check: the digit demo in headless Chromium', () => {
     });
     const label = test.labels[index];
 
-    const page = await browser.newPage({ viewport: { width: 900, height: 560 } });
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-    });
+    const page = await site.browser.newPage({ viewport: { width: 900, height: 560 } });
+    const problems = watchPage(page);
     try {
-      await page.goto(`${origin}/?brush=${CELL}`);
+      await page.goto(`${site.origin}/?brush=${CELL}`);
       await page.waitForFunction(() => window.__digitDemo.ready || window.__digitDemo.error !== null, null, { timeout: 60_000 });
       const box = await page.locator('#canvas').boundingBox();
       if (box === null) throw new Error('no canvas on the page');
