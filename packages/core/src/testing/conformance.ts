@@ -602,19 +602,7 @@ function recurrentCases(getBackend: () => Backend, extra: Tolerance, kernels: re
         ? `the backend declares none of the optional kernels ${names.join(', ')} (ConformanceOptions.kernels): core's composed step, checked by the composed case, runs in their place`
         : undefined;
     const name = `${family} step (${variant === 'fused' && used.length > 0 ? `fused ${used.join(', ')}` : variant}) forward and backward against float64`;
-    return {
-      group: 'recurrent',
-      name,
-      skip,
-      run: () => {
-        if (skip !== undefined) throw new Error(`${name}: skipped: ${skip}`);
-        const backend = getBackend();
-        for (const n of used) {
-          if (typeof backend[n] !== 'function') throw new Error(`${name}: the backend declares the optional kernel ${n} but has no ${n} method`);
-        }
-        check(backend, (n) => used.includes(n));
-      },
-    };
+    return kernelCase(name, skip, used, getBackend, (backend) => check(backend, (n) => used.includes(n)));
   };
   for (const variant of ['composed', 'fused'] as const) {
     cases.push(
@@ -663,6 +651,27 @@ function recurrentCases(getBackend: () => Backend, extra: Tolerance, kernels: re
 }
 
 /**
+ * A recurrent case that needs the optional kernels `used`: with `skip` it is skipped (and its run
+ * throws, so that a runner ignoring `skip` cannot pass it); otherwise it first fails a backend that
+ * declares one of them without having the method, then runs `check`.
+ */
+function kernelCase(name: string, skip: string | undefined, used: readonly OptionalKernel[], getBackend: () => Backend, check: (backend: Backend) => void): ConformanceCase {
+  return {
+    group: 'recurrent',
+    name,
+    skip,
+    run: () => {
+      if (skip !== undefined) throw new Error(`${name}: skipped: ${skip}`);
+      const backend = getBackend();
+      for (const n of used) {
+        if (typeof backend[n] !== 'function') throw new Error(`${name}: the backend declares the optional kernel ${n} but has no ${n} method`);
+      }
+      check(backend);
+    },
+  };
+}
+
+/**
  * The whole-layer kernel (`recurrentLayer` / `recurrentLayerBackward`) of each cell, with lengths 4, 2
  * and 0 over 4 steps, against core's op-by-op reference layer: outputs, final states and the
  * gradients of every input. Skipped with the reason when the backend does not declare both kernels.
@@ -686,60 +695,52 @@ function wholeLayerCases(getBackend: () => Backend, tol: Tolerance, declared: Re
   return cells.flatMap(([label, cell]) =>
     forms.map((form): ConformanceCase => {
       const name = `${label} whole layer (recurrentLayer, recurrentLayerBackward), ${form} form, with lengths against the op-by-op reference`;
-      return {
-        group: 'recurrent',
-        name,
-        skip,
-        run: () => {
-          if (skip !== undefined) throw new Error(`${name}: skipped: ${skip}`);
-          const backend = getBackend();
-          for (const n of names) if (typeof backend[n] !== 'function') throw new Error(`${name}: the backend declares ${n} but has no ${n} method`);
-          const gen = new Generator(91);
-          const G = cell.gateCount;
-          const leaf = (shape: number[]) => tensor(sample(gen, shape.reduce((a, b) => a * b, 1), 'any'), shape, { backend, requiresGrad: true });
-          const state = { h0: leaf([B, H]), c0: cell.hasCellState ? leaf([B, H]) : null, weightHh: leaf([G * H, H]), biasHh: leaf([G * H]) };
-          const gx = form === 'gx' ? leaf([T, B, G * H]) : null;
-          const input = form === 'input' ? { x: leaf([T, B, I]), weightIh: leaf([G * H, I]), biasIh: leaf([G * H]) } : null;
-          const weights = [leaf([T, B, H]), leaf([B, H]), leaf([B, H])].map((w) => w.detach());
-          const all = [
-            ...(gx === null ? [] : [gx]),
-            ...(input === null ? [] : [input.x, input.weightIh, input.biasIh]),
-            state.h0,
-            state.weightHh,
-            state.biasHh,
-            ...(state.c0 === null ? [] : [state.c0]),
-          ];
-          const run = (layer: typeof recurrentLayer, counted: boolean) => {
-            let calls = 0;
-            const kernel = backend.recurrentLayer as NonNullable<Backend['recurrentLayer']>;
-            if (counted) {
-              Object.defineProperty(backend, 'recurrentLayer', {
-                configurable: true,
-                value: (args: Parameters<typeof kernel>[0]) => {
-                  calls += 1;
-                  if ((args.input === null) !== (form === 'gx')) throw new Error(`${name}: the kernel got the ${args.input === null ? 'gx' : 'input'} form`);
-                  return kernel.call(backend, args);
-                },
-              });
-            }
-            try {
-              for (const t of all) t.grad = null;
-              const r: RecurrentLayerResult = layer(cell, { ...state, ...(gx === null ? {} : { gx }), ...(input === null ? {} : { input }), mask });
-              let loss = ops.add(ops.sum(ops.mul(r.output, weights[0])), ops.sum(ops.mul(r.h, weights[1])));
-              if (r.c !== null) loss = ops.add(loss, ops.sum(ops.mul(r.c, weights[2])));
-              loss.backward();
-              if (counted && calls !== 1) throw new Error(`${name}: recurrentLayer ran ${calls} times, expected once`);
-              const values = [r.output, r.h, ...(r.c === null ? [] : [r.c])].map((t) => t.dataSync());
-              return [...values, ...all.map((t) => (t.grad as Tensor).dataSync())];
-            } finally {
-              if (counted) delete (backend as { recurrentLayer?: unknown }).recurrentLayer;
-            }
-          };
-          const fast = run(recurrentLayer, true);
-          const reference = run(recurrentLayerReference, false);
-          fast.forEach((v, i) => assertClose(v, reference[i], tol, `${label} whole layer (${form} form), tensor ${i}`));
-        },
-      };
+      return kernelCase(name, skip, names, getBackend, (backend) => {
+        const gen = new Generator(91);
+        const G = cell.gateCount;
+        const leaf = (shape: number[]) => tensor(sample(gen, shape.reduce((a, b) => a * b, 1), 'any'), shape, { backend, requiresGrad: true });
+        const state = { h0: leaf([B, H]), c0: cell.hasCellState ? leaf([B, H]) : null, weightHh: leaf([G * H, H]), biasHh: leaf([G * H]) };
+        const gx = form === 'gx' ? leaf([T, B, G * H]) : null;
+        const input = form === 'input' ? { x: leaf([T, B, I]), weightIh: leaf([G * H, I]), biasIh: leaf([G * H]) } : null;
+        const weights = [leaf([T, B, H]), leaf([B, H]), leaf([B, H])].map((w) => w.detach());
+        const all = [
+          ...(gx === null ? [] : [gx]),
+          ...(input === null ? [] : [input.x, input.weightIh, input.biasIh]),
+          state.h0,
+          state.weightHh,
+          state.biasHh,
+          ...(state.c0 === null ? [] : [state.c0]),
+        ];
+        const run = (layer: typeof recurrentLayer, counted: boolean) => {
+          let calls = 0;
+          const kernel = backend.recurrentLayer as NonNullable<Backend['recurrentLayer']>;
+          if (counted) {
+            Object.defineProperty(backend, 'recurrentLayer', {
+              configurable: true,
+              value: (args: Parameters<typeof kernel>[0]) => {
+                calls += 1;
+                if ((args.input === null) !== (form === 'gx')) throw new Error(`${name}: the kernel got the ${args.input === null ? 'gx' : 'input'} form`);
+                return kernel.call(backend, args);
+              },
+            });
+          }
+          try {
+            for (const t of all) t.grad = null;
+            const r: RecurrentLayerResult = layer(cell, { ...state, ...(gx === null ? {} : { gx }), ...(input === null ? {} : { input }), mask });
+            let loss = ops.add(ops.sum(ops.mul(r.output, weights[0])), ops.sum(ops.mul(r.h, weights[1])));
+            if (r.c !== null) loss = ops.add(loss, ops.sum(ops.mul(r.c, weights[2])));
+            loss.backward();
+            if (counted && calls !== 1) throw new Error(`${name}: recurrentLayer ran ${calls} times, expected once`);
+            const values = [r.output, r.h, ...(r.c === null ? [] : [r.c])].map((t) => t.dataSync());
+            return [...values, ...all.map((t) => (t.grad as Tensor).dataSync())];
+          } finally {
+            if (counted) delete (backend as { recurrentLayer?: unknown }).recurrentLayer;
+          }
+        };
+        const fast = run(recurrentLayer, true);
+        const reference = run(recurrentLayerReference, false);
+        fast.forEach((v, i) => assertClose(v, reference[i], tol, `${label} whole layer (${form} form), tensor ${i}`));
+      });
     }),
   );
 }
