@@ -8,20 +8,21 @@
 // the committed bytes, and the derived ones, are identical to wabt's.
 //
 // Memory layout: everything is addressed in bytes by the caller; the module owns no static data.
-// All floats are float32, matrices row-major. Exports:
+// All floats are float32, matrices row-major. Exports (what JavaScript and the worker threads call):
 //
-//   pack_a(a, si, sp, rows, k, dst)     dst[p][r] = A(r, p) for r < rows, 0 above: a [k][4] panel
 //   pack_b(b, sp, sj, k, n, dst)        dst[jp][p][c] = B(p, 8·jp + c), 0 past n: [⌈n/8⌉][k][8] panels
 //   gemm(m, n, k, a, si, sp, pb, c, ldc, accumulate, pa, tile)
 //                                       C[m, n] (+)= A·B with B packed by pack_b; A(i, p) at
 //                                       a + 4·(i·si + p·sp), packed 4 rows at a time into pa;
 //                                       tile is a 128-byte scratch for edge tiles
 //   sigmoid(x, y, count), tanh(x, y, count)   element-wise, 4 lanes at a time
-//   gru_forward, gru_backward, lstm_forward, lstm_backward   the fused gate math of one step
 //   gru_layer_forward, lstm_layer_forward, gru_layer_backward, lstm_layer_backward
 //                                       the whole time loop of one layer for a block of batch rows
 //   colsum(a, rows, cols, lda, out)     column sums in float64 (bias gradients)
-//   vadd, select_rows, keep_rows, zero_invalid   row helpers of the layer loops
+//
+// Internal: pack_a(a, si, sp, rows, k, dst) (dst[p][r] = A(r, p), a [k][4] panel), the fused gate
+// math of one step (gru_forward, gru_backward, lstm_forward, lstm_backward) and the row helpers of
+// the layer loops (vadd, select_rows, keep_rows, zero_invalid).
 //
 // The micro-kernel holds a 4×8 block of C in eight f32x4 accumulators; per step of k it loads two
 // vectors of the B panel and splats four values of the A panel (`v128.load32_splat`).
@@ -38,7 +39,7 @@ function lanes(words) {
 
 function packA() {
   return `
-  (func $pack_a (export "pack_a") (param $a i32) (param $si i32) (param $sp i32) (param $rows i32) (param $k i32) (param $dst i32)
+  (func $pack_a (param $a i32) (param $si i32) (param $sp i32) (param $rows i32) (param $k i32) (param $dst i32)
     (local $p i32) (local $r i32) (local $src i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $si (i32.shl (local.get $si) (i32.const 2)))
@@ -357,7 +358,7 @@ function rowLoop(name, params, arrays, locals, body) {
     .join('\n      ');
   const k = constantLocals();
   return `
-  (func $${name} (export "${name}") ${ptrs.map((a) => `(param $${a} i32)`).join(' ')} ${params.map((p) => `(param $${p} i32)`).join(' ')}
+  (func $${name} ${ptrs.map((a) => `(param $${a} i32)`).join(' ')} ${params.map((p) => `(param $${p} i32)`).join(' ')}
     (local $b i32) (local $j i32) (local $hb i32) ${[...locals, ...TEMPS].map((l) => `(local $${l} v128)`).join(' ')} ${k.declare}
     ${k.init}
     (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
@@ -472,7 +473,7 @@ const validRow = `(i32.or (i32.eqz ${lg('mask')}) (f32.ne (f32.load (i32.add ${l
 function rowHelpers() {
   return `
   ;; out[i] = a[i] + b[i] for count floats (a multiple of 4).
-  (func $vadd (export "vadd") (param $a i32) (param $b i32) (param $out i32) (param $count i32)
+  (func $vadd (param $a i32) (param $b i32) (param $out i32) (param $count i32)
     (local $i i32)
     (local.set $count (i32.shl ${lg('count')} (i32.const 2)))
     ${forLoop('i', lg('count'), '(i32.const 16)', [
@@ -491,7 +492,7 @@ function rowHelpers() {
 
   ;; The state update of one step: a valid row takes the new state (next = fresh, out = fresh), a
   ;; padded row carries the previous one (next = prev) and outputs exactly 0. out = 0: no output.
-  (func $select_rows (export "select_rows") (param $R i32) (param $H i32) (param $fresh i32) (param $prev i32) (param $next i32) (param $out i32) (param $mask i32)
+  (func $select_rows (param $R i32) (param $H i32) (param $fresh i32) (param $prev i32) (param $next i32) (param $out i32) (param $mask i32)
     (local $r i32) (local $hb i32) (local $o i32)
     (local.set $hb (i32.shl ${lg('H')} (i32.const 2)))
     ${forLoop('r', lg('R'), '(i32.const 1)', [
@@ -506,7 +507,7 @@ function rowHelpers() {
     ])})
 
   ;; dst row = src row for every valid row (a padded row keeps dst: the gradient passes unchanged).
-  (func $keep_rows (export "keep_rows") (param $R i32) (param $H i32) (param $src i32) (param $dst i32) (param $mask i32)
+  (func $keep_rows (param $R i32) (param $H i32) (param $src i32) (param $dst i32) (param $mask i32)
     (local $r i32) (local $hb i32) (local $o i32)
     (local.set $hb (i32.shl ${lg('H')} (i32.const 2)))
     ${forLoop('r', lg('R'), '(i32.const 1)', [
@@ -515,7 +516,7 @@ function rowHelpers() {
     ])})
 
   ;; Zeroes the rows (W floats each) of padded steps: their gate gradients are exactly 0.
-  (func $zero_invalid (export "zero_invalid") (param $R i32) (param $W i32) (param $ptr i32) (param $mask i32)
+  (func $zero_invalid (param $R i32) (param $W i32) (param $ptr i32) (param $mask i32)
     (local $r i32) (local $wb i32)
     (if (i32.eqz ${lg('mask')}) (then (return)))
     (local.set $wb (i32.shl ${lg('W')} (i32.const 2)))

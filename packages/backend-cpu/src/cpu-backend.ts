@@ -36,7 +36,7 @@ import { JsWorkspace } from './kernels/js-workspace';
 import { MAX_AUTO_THREADS, checkCpuBackendOptions, resolveKernelSet, type CpuBackendOptions, type KernelSetName } from './kernel-sets';
 import { WasmKernels } from './wasm/wasm-kernels';
 import { WasmWorkspace } from './wasm/wasm-workspace';
-import { WASM_MATMUL_MIN_WORK, wasmMatMul } from './wasm/wasm-matmul';
+import { wasmMatMul } from './wasm/wasm-matmul';
 import { KernelThreads } from './wasm/thread-pool';
 import { WasmLayer, wasmLayerRuns } from './wasm/wasm-layer';
 
@@ -289,7 +289,7 @@ export class CpuBackend implements Backend<CpuStorage> {
     const out = this.#allocate(sizeOfShape(outShape));
     if (
       this.#wasm !== null &&
-      wasmMatMul(this.#wasm, a.storage.values('matMul'), a.shape, b.storage.values('matMul'), b.shape, transposeA, transposeB, out.values('matMul'), outShape, WASM_MATMUL_MIN_WORK, this.#threads)
+      wasmMatMul(this.#wasm, a.storage.values('matMul'), a.shape, b.storage.values('matMul'), b.shape, transposeA, transposeB, out.values('matMul'), outShape, { threads: this.#threads })
     ) {
       return out;
     }

@@ -234,7 +234,7 @@ export class ThreadPool {
       Atomics.notify(ctl, base + SEQ);
       posted.push(w);
     }
-    for (const job of local) for (const task of job) this.#kernels.run(task);
+    this.#kernels.runOnCaller(local);
     let failed = -1;
     for (const w of posted) {
       this.#wait(w * SLOT_INTS + DONE, seq);
@@ -354,11 +354,8 @@ export class KernelThreads {
 
   /** Runs `jobs[k]` on thread k (0: the caller) and waits for all. */
   run(jobs: readonly (readonly ThreadTask[])[]): void {
-    if (this.#pool === null || jobs.length <= 1) {
-      for (const job of jobs) for (const task of job) this.#kernels.run(task);
-      return;
-    }
-    this.#pool.run(jobs);
+    if (this.#pool === null || jobs.length <= 1) this.#kernels.runOnCaller(jobs);
+    else this.#pool.run(jobs);
   }
 
   /** Ends the workers. */

@@ -171,7 +171,7 @@ for (const kernels of wasmSets) {
     it('a worker that fails to start leaves the caller alone: start resolves 1 and jobs run on the caller', async () => {
       const wasm = WasmKernels.create(kernels === 'wasm-relaxed');
       // Not a compiled module: the worker's instantiation throws.
-      const broken = { shared: true, module: { notAModule: true }, memory: wasm.memory, run: (task: never) => wasm.run(task) } as unknown as WasmKernels;
+      const broken = { shared: true, module: { notAModule: true }, memory: wasm.memory, runOnCaller: (jobs: never) => wasm.runOnCaller(jobs) } as unknown as WasmKernels;
       const pool = new ThreadPool(broken, 2, 2);
       expect(await pool.start()).toBe(1);
       expect(pool.running).toBe(1);

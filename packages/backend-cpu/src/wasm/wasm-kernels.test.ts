@@ -66,7 +66,7 @@ for (const kernels of wasmSets) {
             const a = randomArray(random, m * k);
             const b = randomArray(random, k * n);
             const out = new Float32Array(m * n).fill(Number.NaN);
-            const ran = wasmMatMul(wasm, a, transA ? [k, m] : [m, k], b, transB ? [n, k] : [k, n], transA, transB, out, [m, n], 0);
+            const ran = wasmMatMul(wasm, a, transA ? [k, m] : [m, k], b, transB ? [n, k] : [k, n], transA, transB, out, [m, n], { minWork: 0 });
             expect(ran).toBe(true);
             assertClose(out, reference(a, b, m, n, k, transA, transB), TOLERANCE.accumulation, 'sgemm');
           });
@@ -76,7 +76,7 @@ for (const kernels of wasmSets) {
 
     it('leaves batched and small products to the JS kernel', () => {
       const out = new Float32Array(4);
-      expect(wasmMatMul(wasm, new Float32Array(8), [2, 1, 2, 2], new Float32Array(4), [2, 2], false, false, out, [2, 1, 2, 2], 0)).toBe(false);
+      expect(wasmMatMul(wasm, new Float32Array(8), [2, 1, 2, 2], new Float32Array(4), [2, 2], false, false, out, [2, 1, 2, 2], { minWork: 0 })).toBe(false);
       expect(wasmMatMul(wasm, new Float32Array(4), [2, 2], new Float32Array(4), [2, 2], false, false, out, [2, 2])).toBe(false);
     });
 

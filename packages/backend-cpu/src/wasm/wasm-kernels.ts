@@ -1,27 +1,20 @@
 import { MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, RELAXED_MODULE_BASE64, SIMD_MODULE_BASE64 } from './modules.generated';
 
 /**
- * The exports of the generated kernel module (see `scripts/wasm-kernels.mjs`). Every address is in
- * bytes; `sp`, `sj`, `si`, `ldc`, `lda` are strides in floats.
+ * The exports of the generated kernel module (see `scripts/wasm-kernels.mjs`; the layer loops' argument
+ * lists are in `wasm-layer.ts`). Every address is in bytes; `sp`, `sj`, `si`, `ldc`, `lda` are strides
+ * in floats.
  */
 export interface KernelExports {
   pack_b(b: number, sp: number, sj: number, k: number, n: number, dst: number): void;
   gemm(m: number, n: number, k: number, a: number, si: number, sp: number, pb: number, c: number, ldc: number, accumulate: number, pa: number, tile: number): void;
   sigmoid(x: number, y: number, count: number): void;
   tanh(x: number, y: number, count: number): void;
-  gru_forward(gx: number, gh: number, bx: number, bias: number, h: number, hNext: number, saved: number, batch: number, hiddenSize: number): void;
-  gru_backward(dh: number, h: number, saved: number, dgx: number, dgh: number, dhDirect: number, batch: number, hiddenSize: number): void;
-  lstm_forward(gx: number, gh: number, bx: number, bias: number, c: number, hNext: number, cNext: number, saved: number, batch: number, hiddenSize: number): void;
-  lstm_backward(dh: number, dc: number, c: number, saved: number, dgates: number, dcPrev: number, batch: number, hiddenSize: number): void;
   gru_layer_forward(...args: number[]): void;
   lstm_layer_forward(...args: number[]): void;
   gru_layer_backward(...args: number[]): void;
   lstm_layer_backward(...args: number[]): void;
   colsum(a: number, rows: number, cols: number, lda: number, out: number): void;
-  vadd(a: number, b: number, out: number, count: number): void;
-  select_rows(rows: number, hiddenSize: number, fresh: number, prev: number, next: number, out: number, mask: number): void;
-  keep_rows(rows: number, hiddenSize: number, src: number, dst: number, mask: number): void;
-  zero_invalid(rows: number, width: number, ptr: number, mask: number): void;
 }
 
 /**
@@ -39,6 +32,27 @@ export interface ThreadTask {
 const PAGE_BYTES = 65536;
 /** Bytes at the start of memory for the calling thread's own scratch (the 4×8 edge tile at address 0). */
 export const SCRATCH_BYTES = 256;
+
+/** `bytes` rounded up to a multiple of 16 (every region the kernels use is 16-byte aligned for v128). */
+export const align16 = (bytes: number): number => (bytes + 15) & ~15;
+
+/** A bump allocator of 16-byte-aligned byte regions of the module's memory, after the caller's scratch: one call's plan. */
+export class MemoryPlan {
+  /** Bytes planned so far (the memory a call must {@link WasmKernels.ensure}). */
+  size = SCRATCH_BYTES;
+
+  /** A region of `n` bytes; its byte address. */
+  bytes(n: number): number {
+    const at = this.size;
+    this.size += align16(n);
+    return at;
+  }
+
+  /** A region of `n` floats; its byte address. */
+  floats(n: number): number {
+    return this.bytes(4 * n);
+  }
+}
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -191,9 +205,9 @@ export class WasmKernels {
     if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / PAGE_BYTES));
   }
 
-  /** Runs one task on the calling thread. */
-  run(task: ThreadTask): void {
-    (this.exports[task.fn] as (...args: number[]) => void)(...task.args);
+  /** Runs every task of `jobs` on the calling thread, job after job. */
+  runOnCaller(jobs: readonly (readonly ThreadTask[])[]): void {
+    for (const job of jobs) for (const task of job) (this.exports[task.fn] as (...args: number[]) => void)(...task.args);
   }
 
   /** Packs B (element `(p, j)` at float index `b + p·sp + j·sj`) into 8-column panels at byte `dst`. */

@@ -1,23 +1,10 @@
 import type { LayerGradients, LayerInput, LayerProblem } from '../kernels/recurrent-layer';
-import { SCRATCH_BYTES, WasmKernels, type ThreadTask } from './wasm-kernels';
+import { MemoryPlan, WasmKernels, type ThreadTask } from './wasm-kernels';
 import { splitRange, type KernelThreads } from './thread-pool';
 
 /** Whether {@link WasmLayer} runs this problem: the PyTorch GRU or the LSTM, with `hiddenSize % 4 = 0` (whole f32x4 vectors). */
 export function wasmLayerRuns(p: LayerProblem): boolean {
   return (p.cell === 'gru' || p.cell === 'lstm') && p.hiddenSize % 4 === 0;
-}
-
-/** A bump allocator of 16-byte-aligned byte regions of the module's memory, after the caller's scratch. */
-class Regions {
-  size = SCRATCH_BYTES;
-  bytes(n: number): number {
-    const at = this.size;
-    this.size += (n + 15) & ~15;
-    return at;
-  }
-  floats(n: number): number {
-    return this.bytes(4 * n);
-  }
 }
 
 /** Per-thread scratch of the sgemm: the A panel (`16·k` bytes) and the 4×8 edge tile. */
@@ -105,7 +92,7 @@ export class WasmLayer {
     const I = input?.inputSize ?? 0;
     const threads = this.#threads.threadsFor(Math.ceil(B / 4), T * B * GH * (H + I));
     const parts = splitRange(B, threads, 4);
-    const m = new Regions();
+    const m = new MemoryPlan();
     const at = {
       x: input === null ? 0 : m.floats(T * B * I),
       wih: input === null ? 0 : m.floats(GH * I),
@@ -185,7 +172,7 @@ export class WasmLayer {
     // The loop (2·G·H·H per row and step) and the products after it (G·H·(H + 2·I) per row and step).
     const threads = this.#threads.threadsFor(Math.ceil(B / 4), TB * GH * (2 * H + 2 * I));
     const parts = splitRange(B, threads, 4);
-    const m = new Regions();
+    const m = new MemoryPlan();
     const at = {
       dout: m.floats(TB * H),
       dh: m.floats(BH),

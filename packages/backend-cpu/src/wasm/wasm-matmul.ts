@@ -1,4 +1,4 @@
-import { SCRATCH_BYTES, WasmKernels, type ThreadTask } from './wasm-kernels';
+import { MemoryPlan, WasmKernels, align16, type ThreadTask } from './wasm-kernels';
 import { splitRange, type KernelThreads } from './thread-pool';
 
 /**
@@ -7,14 +7,14 @@ import { splitRange, type KernelThreads } from './thread-pool';
  */
 export const WASM_MATMUL_MIN_WORK = 32 * 1024;
 
-const align = (bytes: number) => (bytes + 15) & ~15;
-
 /**
  * `out[m, n] = op(A)·op(B)` for one pair of matrices through the wasm sgemm: A and B are copied into
  * the module's memory, B is packed into 8-column panels (a transposed B is read in place, never
  * materialised), C is copied out. Float32 accumulation. With `threads`, the rows of C are split among
  * them when the product is large enough (each row is computed the same way whatever the split).
  *
+ * @param options - `minWork`: the smallest product it runs (default {@link WASM_MATMUL_MIN_WORK});
+ * `threads`: the backend's threads, to split the rows of a large product (default: the caller alone).
  * @returns false, doing nothing, for a batched product or one below `minWork` multiply-adds (the JS
  * kernel runs those).
  */
@@ -28,23 +28,24 @@ export function wasmMatMul(
   transposeB: boolean,
   out: Float32Array,
   outShape: readonly number[],
-  minWork = WASM_MATMUL_MIN_WORK,
-  threads: KernelThreads | null = null,
+  options: { readonly minWork?: number; readonly threads?: KernelThreads | null } = {},
 ): boolean {
+  const { minWork = WASM_MATMUL_MIN_WORK, threads = null } = options;
   const rank = outShape.length;
   const m = outShape[rank - 2];
   const n = outShape[rank - 1];
   const k = transposeA ? aShape[aShape.length - 2] : aShape[aShape.length - 1];
   if (a.length !== m * k || b.length !== k * n || m * n * k < minWork) return false;
   const count = threads === null ? 1 : threads.threadsFor(Math.ceil(m / 4), m * n * k);
-  const aAt = align(SCRATCH_BYTES);
-  const bAt = align(aAt + 4 * m * k);
-  const cAt = align(bAt + 4 * k * n);
-  const pbAt = align(cAt + 4 * m * n);
+  const plan = new MemoryPlan();
+  const aAt = plan.floats(m * k);
+  const bAt = plan.floats(k * n);
+  const cAt = plan.floats(m * n);
+  const pbAt = plan.bytes(WasmKernels.packedBBytes(k, n));
   // Per thread: the A panel (16·k bytes) and the edge tile (128 bytes).
-  const scratchAt = align(pbAt + WasmKernels.packedBBytes(k, n));
-  const scratchBytes = align(16 * k + 128);
-  kernels.ensure(scratchAt + count * scratchBytes);
+  const scratchBytes = align16(16 * k + 128);
+  const scratchAt = plan.bytes(count * scratchBytes);
+  kernels.ensure(plan.size);
   const heap = kernels.f32;
   heap.set(a, aAt / 4);
   heap.set(b, bAt / 4);
@@ -55,7 +56,7 @@ export function wasmMatMul(
     const pa = scratchAt + t * scratchBytes;
     return [{ fn: 'gemm', args: [rows, n, k, aAt + 4 * i0 * si, si, transposeA ? m : 1, pbAt, cAt + 4 * i0 * n, n, 0, pa, pa + 16 * k] }];
   });
-  if (threads === null) for (const job of jobs) for (const task of job) kernels.run(task);
+  if (threads === null) kernels.runOnCaller(jobs);
   else threads.run(jobs);
   out.set(kernels.f32.subarray(cAt / 4, cAt / 4 + m * n));
   return true;

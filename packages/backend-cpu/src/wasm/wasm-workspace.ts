@@ -1,5 +1,5 @@
 import type { LayerWorkspace } from '../kernels/recurrent-layer';
-import { SCRATCH_BYTES, WasmKernels } from './wasm-kernels';
+import { SCRATCH_BYTES, WasmKernels, align16 as align } from './wasm-kernels';
 
 interface PackedB {
   readonly b: number;
@@ -8,8 +8,6 @@ interface PackedB {
   readonly transB: boolean;
   readonly at: number;
 }
-
-const align = (bytes: number) => (bytes + 15) & ~15;
 
 /**
  * The WebAssembly sets' {@link LayerWorkspace}, for the layers the wasm time loops do not run (the
