@@ -124,27 +124,26 @@ export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): R
   if (cell.hasCellState !== (c0 !== null)) {
     throw new ShapeError(`${cell.name}: a cell state c0 is ${cell.hasCellState ? 'required' : 'not accepted'} by this cell`);
   }
-  const direct = args.input !== undefined && args.gx === undefined ? args.input : null;
-  const backend = backendOf(cell.name, h0, weightHh, ...(direct === null ? [] : [direct.x, direct.weightIh]));
-  if (direct !== null && cell.layerKernel !== undefined && backend.recurrentLayer !== undefined && backend.recurrentLayerBackward !== undefined) {
-    // The projection runs inside the kernel: the node's inputs are x, W_ih (and b_ih) instead of gx.
-    const { x, weightIh, biasIh } = checkInput(cell.name, direct, GH);
-    checkLayerShapes(cell, [x.shape[0], x.shape[1], GH], h0);
-    const inputs = [x, h0, weightHh, ...(c0 === null ? [] : [c0]), ...(biasHh === null ? [] : [biasHh]), weightIh, ...(biasIh === null ? [] : [biasIh])];
-    backendOf(cell.name, ...inputs);
-    return wholeLayer(cell, cell.layerKernel, backend, args, inputs, isGradEnabled() && inputs.some((t) => t.requiresGrad));
+  const hasLayerKernel = (backend: Backend) => cell.layerKernel !== undefined && backend.recurrentLayer !== undefined && backend.recurrentLayerBackward !== undefined;
+  const others = [h0, weightHh, ...(c0 === null ? [] : [c0]), ...(biasHh === null ? [] : [biasHh])];
+  if (args.input !== undefined && args.gx === undefined) {
+    // With a whole-layer kernel the projection runs inside it: the node's inputs are x, W_ih (and
+    // b_ih) instead of gx.
+    const { x, weightIh, biasIh } = checkInput(cell.name, args.input, GH);
+    const inputs = [x, ...others, weightIh, ...(biasIh === null ? [] : [biasIh])];
+    const backend = backendOf(cell.name, ...inputs);
+    if (hasLayerKernel(backend)) {
+      checkLayerShapes(cell, [x.shape[0], x.shape[1], GH], h0);
+      return wholeLayer(cell, backend, args, inputs, isGradEnabled() && inputs.some((t) => t.requiresGrad));
+    }
   }
   const gx = projection(cell.name, args, GH);
-  const inputs: Tensor[] = [gx, h0, weightHh];
-  if (c0 !== null) inputs.push(c0);
-  if (biasHh !== null) inputs.push(biasHh);
-  backendOf(cell.name, ...inputs);
+  const inputs = [gx, ...others];
+  const backend = backendOf(cell.name, ...inputs);
   const [T, B] = gx.shape;
   checkLayerShapes(cell, gx.shape, h0);
   const needsGrad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  if (cell.layerKernel !== undefined && backend.recurrentLayer !== undefined && backend.recurrentLayerBackward !== undefined) {
-    return wholeLayer(cell, cell.layerKernel, backend, { ...args, gx, input: undefined }, inputs, needsGrad);
-  }
+  if (hasLayerKernel(backend)) return wholeLayer(cell, backend, { ...args, gx, input: undefined }, inputs, needsGrad);
   const stateShape = [B, H];
   const gxRef = { storage: gx.storage(cell.name), shape: gx.shape };
   const w = weightHh.storage(cell.name);
@@ -262,14 +261,8 @@ export function recurrentLayer(cell: RecurrentCell, args: RecurrentLayerArgs): R
  * @param inputs - the node's inputs: `[gx, h0, W_hh, c0?, b_hh?]`, or for the `input` form
  * `[x, h0, W_hh, c0?, b_hh?, W_ih, b_ih?]`.
  */
-function wholeLayer(
-  cell: RecurrentCell,
-  kind: RecurrentLayerCell,
-  backend: Backend,
-  args: RecurrentLayerArgs,
-  inputs: readonly Tensor[],
-  needsGrad: boolean,
-): RecurrentLayerResult {
+function wholeLayer(cell: RecurrentCell, backend: Backend, args: RecurrentLayerArgs, inputs: readonly Tensor[], needsGrad: boolean): RecurrentLayerResult {
+  const kind = cell.layerKernel as RecurrentLayerCell;
   const { h0, c0, biasHh, mask } = args;
   const direct = args.input ?? null;
   const [T, B] = inputs[0].shape;
