@@ -235,25 +235,17 @@ function gemm(relaxed, unroll) {
 // ---- vectorised transcendental functions ------------------------------------------------------
 // exp: Cody–Waite range reduction x = n·ln2 + r (|r| ≤ ln2/2) and Cephes' degree-6 polynomial for
 // e^r (expf: about 1 ulp in float32), scaled by 2^n built in the exponent bits. The clamp keeps n in
-// [−126, 127]; NaN passes through min/max and stays NaN.
+// [−126, 127]; NaN passes through the clamp and stays NaN.
 
 const splat = (v) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
 
-/**
- * The constants of the transcendental functions, held in locals set once at the top of each function
- * that uses them ({@link constantLocals}): V8 materialises a \`v128.const\` with several instructions
- * at every use inside a loop, while a local is a register or one load.
- */
-const CONSTANTS = new Map();
-
 /** Whether the module being generated is the relaxed-SIMD build (set by {@link watSource}). */
 let relaxedBuild = false;
-/** A constant splat over 4 lanes (the bits of 1.0 and −0.0 double as 2⁰'s exponent bits and the sign mask). */
-function K(v) {
-  const key = Object.is(v, -0) ? '-0' : String(v);
-  if (!CONSTANTS.has(key)) CONSTANTS.set(key, { name: `$k${CONSTANTS.size}`, value: key });
-  return `(local.get ${CONSTANTS.get(key).name})`;
-}
+
+/** The bits of 1.0 in every lane: added to `n << 23` they make the exponent of 2ⁿ. */
+const ONE_BITS = '(v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)';
+/** The sign bit in every lane. */
+const SIGN_BITS = '(v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)';
 
 const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 
@@ -263,7 +255,7 @@ const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.166579589
  */
 function expStatements() {
   // The polynomial by Estrin's scheme (three dependent multiply-adds, not Horner's five).
-  const [c0, c1, c2, c3, c4, c5] = EXP_POLY.map(K);
+  const [c0, c1, c2, c3, c4, c5] = EXP_POLY.map(splat);
   const r = '(local.get $tr)';
   const r2 = '(local.get $tq)';
   const m = (a, b, acc) => madd(relaxedBuild, a, b, acc);
@@ -271,54 +263,43 @@ function expStatements() {
   return [
     // pmax / pmin are one instruction each (min / max need a NaN- and ±0-exact sequence); a NaN
     // operand compares false and passes through.
-    `(local.set $tx (f32x4.pmin (f32x4.pmax (local.get $tx) ${K(-87.3)}) ${K(88.3)}))`,
+    `(local.set $tx (f32x4.pmin (f32x4.pmax (local.get $tx) ${splat(-87.3)}) ${splat(88.3)}))`,
     // n = round(x·log2e), by adding and subtracting 1.5·2²³ (the float's rounding is the
     // round-half-even of f32x4.nearest); the low bits of the biased sum are n itself, so 2ⁿ is
     // (bits << 23) + (127 << 23) without a float→int conversion.
-    `(local.set $tn (f32x4.add (f32x4.mul (local.get $tx) ${K(1.4426950408889634)}) ${K(12582912)}))`,
-    `(local.set $te (i32x4.add (i32x4.shl (local.get $tn) (i32.const 23)) ${K(1)}))`,
-    `(local.set $tn (f32x4.sub (local.get $tn) ${K(12582912)}))`,
-    `(local.set $tr (f32x4.sub (f32x4.sub (local.get $tx) (f32x4.mul (local.get $tn) ${K(0.693359375)})) (f32x4.mul (local.get $tn) ${K(-2.12194440e-4)})))`,
+    `(local.set $tn (f32x4.add (f32x4.mul (local.get $tx) ${splat(1.4426950408889634)}) ${splat(12582912)}))`,
+    `(local.set $te (i32x4.add (i32x4.shl (local.get $tn) (i32.const 23)) ${ONE_BITS}))`,
+    `(local.set $tn (f32x4.sub (local.get $tn) ${splat(12582912)}))`,
+    `(local.set $tr (f32x4.sub (f32x4.sub (local.get $tx) (f32x4.mul (local.get $tn) ${splat(0.693359375)})) (f32x4.mul (local.get $tn) ${splat(-2.12194440e-4)})))`,
     `(local.set $tq (f32x4.mul (local.get $tr) (local.get $tr)))`,
-    `(local.set $te (f32x4.mul (f32x4.add ${m(p, r2, r)} ${K(1)}) (local.get $te)))`,
+    `(local.set $te (f32x4.mul (f32x4.add ${m(p, r2, r)} ${splat(1)}) (local.get $te)))`,
   ];
 }
 
 /** Statements that set `$<dest> = σ(x)`, `σ(x) = 1 / (1 + exp(−x))`. */
 function sigmoidTo(dest, x) {
-  return [`(local.set $tx (f32x4.neg ${x}))`, ...expStatements(), `(local.set $${dest} (f32x4.div ${K(1)} (f32x4.add ${K(1)} (local.get $te))))`];
+  return [`(local.set $tx (f32x4.neg ${x}))`, ...expStatements(), `(local.set $${dest} (f32x4.div ${splat(1)} (f32x4.add ${splat(1)} (local.get $te))))`];
 }
 
 /** Statements that set `$<dest> = tanh(x)` as `sign(x) · (1 − e)/(1 + e)` with `e = exp(−2|x|)`, which never overflows. */
 function tanhTo(dest, x) {
   return [
     `(local.set $ty ${x})`,
-    `(local.set $tx (f32x4.mul (f32x4.abs (local.get $ty)) ${K(-2)}))`,
+    `(local.set $tx (f32x4.mul (f32x4.abs (local.get $ty)) ${splat(-2)}))`,
     ...expStatements(),
     `(local.set $${dest} (v128.or
-      (f32x4.div (f32x4.sub ${K(1)} (local.get $te)) (f32x4.add ${K(1)} (local.get $te)))
-      (v128.and (local.get $ty) ${K(-0)})))`,
+      (f32x4.div (f32x4.sub ${splat(1)} (local.get $te)) (f32x4.add ${splat(1)} (local.get $te)))
+      (v128.and (local.get $ty) ${SIGN_BITS})))`,
   ];
 }
 
 const TEMPS = ['tx', 'ty', 'tn', 'tr', 'tq', 'te'];
 
-/** Declarations and initialisation of every {@link K} constant, for a function that uses them. */
-function constantLocals() {
-  const all = [...CONSTANTS.values()];
-  return {
-    declare: all.map((c) => `(local ${c.name} v128)`).join(' '),
-    init: all.map((c) => `(local.set ${c.name} ${splat(c.value)})`).join('\n    '),
-  };
-}
-
 function elementwise(name, to) {
   const body = to('v', '(v128.load (local.get $x))').join('\n      ');
-  const k = constantLocals();
   return `
   (func (export "${name}") (param $x i32) (param $y i32) (param $count i32)
-    (local $v v128) ${TEMPS.map((t) => `(local $${t} v128)`).join(' ')} ${k.declare}
-    ${k.init}
+    (local $v v128) ${TEMPS.map((t) => `(local $${t} v128)`).join(' ')}
     (block $done (loop $next
       (br_if $done (i32.le_s (local.get $count) (i32.const 0)))
       ${body}
@@ -356,11 +337,9 @@ function rowLoop(name, params, arrays, locals, body) {
         : `(local.set $${a} (i32.add (local.get $${a}) (i32.mul (local.get $hb) (i32.const ${arrays[a] - 1}))))`,
     )
     .join('\n      ');
-  const k = constantLocals();
   return `
   (func $${name} ${ptrs.map((a) => `(param $${a} i32)`).join(' ')} ${params.map((p) => `(param $${p} i32)`).join(' ')}
-    (local $b i32) (local $j i32) (local $hb i32) ${[...locals, ...TEMPS].map((l) => `(local $${l} v128)`).join(' ')} ${k.declare}
-    ${k.init}
+    (local $b i32) (local $j i32) (local $hb i32) ${[...locals, ...TEMPS].map((l) => `(local $${l} v128)`).join(' ')}
     (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
     (block $rows (loop $row
       (br_if $rows (i32.ge_u (local.get $b) (local.get $B)))
@@ -386,7 +365,7 @@ const set = (n, v) => `(local.set $${n} ${v})`;
 const add = (a, b) => `(f32x4.add ${a} ${b})`;
 const sub = (a, b) => `(f32x4.sub ${a} ${b})`;
 const mul = (a, b) => `(f32x4.mul ${a} ${b})`;
-const one = K(1);
+const one = splat(1);
 
 function gateKernels() {
   // `bx` is b_ih (zeros when gx already holds it), `bias` is b_hh: (gx + b_ih) + (gh + b_hh), PyTorch's order.
